@@ -1,0 +1,368 @@
+"""A JSON parser that keeps the span of every value and every object key, and every duplicate key.
+
+Python's :mod:`json` forgets positions and silently keeps the last of two equal keys -- exactly how a statement or a
+condition can hide in a policy (see iam-facts.md §6.6). This parser builds a small tree of :class:`JNode` values
+instead. It is iterative (no recursion limit: a document nested 100,000 levels deep is an error with a position,
+not a crash) and strict RFC 8259 JSON, like IAM's own parser.
+
+Offsets can be translated through an *offset map* so that a document embedded in another file as a string
+(``aws iam get-account-authorization-details`` stores URL-encoded policies) reports positions in the outer file.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+
+from xacct_lint.parse.source import Span
+
+JsonScalar = str | int | float | bool | None
+
+DEFAULT_MAX_DEPTH = 256
+
+
+class JsonSyntaxError(ValueError):
+    """A JSON syntax error at a character offset (already mapped to the outer file's offsets)."""
+
+    def __init__(self, message: str, offset: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.offset = offset
+
+
+@dataclass(eq=False, slots=True)
+class JNode:
+    """One JSON value with its span.
+
+    ``kind`` is ``"object"``, ``"array"``, ``"string"``, ``"number"``, ``"bool"`` or ``"null"``. Objects keep all
+    their members in order in ``members`` (duplicates included); ``items`` holds array elements.
+    """
+
+    kind: str
+    span: Span
+    value: JsonScalar = None
+    members: list[JMember] = field(default_factory=list)
+    items: list[JNode] = field(default_factory=list)
+
+    def get(self, key: str) -> JNode | None:
+        """Return the value of the *last* member named ``key`` (what ``json.loads`` would keep), or None."""
+        for member in reversed(self.members):
+            if member.key == key:
+                return member.value
+        return None
+
+    def get_member(self, key: str) -> JMember | None:
+        """Return the last member named ``key``, or None."""
+        for member in reversed(self.members):
+            if member.key == key:
+                return member
+        return None
+
+    def get_ci(self, key: str) -> JMember | None:
+        """Return the last member whose name equals ``key`` ignoring case, or None."""
+        folded = key.casefold()
+        for member in reversed(self.members):
+            if member.key.casefold() == folded:
+                return member
+        return None
+
+    def unique_members(self) -> list[JMember]:
+        """Return the members ``json.loads`` would keep: the last of each name, in first-seen order."""
+        last: dict[str, JMember] = {}
+        for member in self.members:
+            last[member.key] = member
+        order: dict[str, None] = dict.fromkeys(m.key for m in self.members)
+        return [last[key] for key in order]
+
+    def to_python(self) -> object:
+        """Return the plain Python value, as ``json.loads`` would build it (last duplicate wins)."""
+        return _to_python(self)
+
+    def child(self, token: str) -> JNode | None:
+        """Return the child addressed by one JSON Pointer token, or None."""
+        if self.kind == "object":
+            return self.get(token)
+        if self.kind == "array" and token.isdigit():
+            index = int(token)
+            return self.items[index] if index < len(self.items) else None
+        return None
+
+    def walk(self) -> Iterator[JNode]:
+        """Yield this node and every node below it, depth first, without recursion."""
+        stack: list[JNode] = [self]
+        while stack:
+            node = stack.pop()
+            yield node
+            if node.kind == "object":
+                stack.extend(member.value for member in reversed(node.members))
+            elif node.kind == "array":
+                stack.extend(reversed(node.items))
+
+
+@dataclass(eq=False, slots=True)
+class JMember:
+    """One ``"key": value`` member of an object, with the key's own span."""
+
+    key: str
+    key_span: Span
+    value: JNode
+
+
+@dataclass(frozen=True, slots=True)
+class DuplicateKey:
+    """A key that appears more than once in one object: ``first`` is overridden by ``duplicate``."""
+
+    key: str
+    pointer: str
+    first: Span
+    duplicate: Span
+
+
+def _to_python(root: JNode) -> object:
+    # Iterative post-order build so that deep documents do not hit the recursion limit.
+    results: dict[int, object] = {}
+    stack: list[tuple[JNode, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if node.kind == "object":
+            if not expanded:
+                stack.append((node, True))
+                stack.extend((m.value, False) for m in node.members)
+                continue
+            results[id(node)] = {m.key: results.pop(id(m.value)) for m in node.members}
+        elif node.kind == "array":
+            if not expanded:
+                stack.append((node, True))
+                stack.extend((item, False) for item in node.items)
+                continue
+            results[id(node)] = [results.pop(id(item)) for item in node.items]
+        else:
+            results[id(node)] = node.value
+    return results[id(root)]
+
+
+def escape_pointer_token(token: str) -> str:
+    """Escape one JSON Pointer token (RFC 6901)."""
+    return token.replace("~", "~0").replace("/", "~1")
+
+
+def split_pointer(pointer: str) -> list[str]:
+    """Split a JSON Pointer into unescaped tokens (``""`` is the root)."""
+    if not pointer:
+        return []
+    return [t.replace("~1", "/").replace("~0", "~") for t in pointer.lstrip("/").split("/")]
+
+
+def resolve_pointer(root: JNode, pointer: str) -> tuple[JNode, JMember | None, bool]:
+    """Return the node a pointer names, the member holding it, and whether the whole pointer resolved.
+
+    When the pointer goes further than the document (a rule pointing at a key that is missing), the deepest
+    existing node is returned with ``False`` so a finding still lands on the nearest real place.
+    """
+    node = root
+    member: JMember | None = None
+    for token in split_pointer(pointer):
+        if node.kind == "object":
+            found = node.get_member(token)
+            if found is None:
+                return node, member, False
+            member, node = found, found.value
+        else:
+            nxt = node.child(token)
+            if nxt is None:
+                return node, member, False
+            member, node = None, nxt
+    return node, member, True
+
+
+_WS = re.compile(r"[ \t\n\r]*")
+_STRING_BODY = re.compile(r'[^"\\\x00-\x1f]*')
+_STRING = re.compile(r'"(?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"')
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+
+
+@dataclass(slots=True)
+class _Frame:
+    node: JNode
+    pending_key: str | None = None
+    pending_key_span: Span | None = None
+    seen: dict[str, Span] = field(default_factory=dict)
+    pointer: str = ""
+
+
+class _Parser:
+    def __init__(self, text: str, offset_map: Sequence[int] | None, max_depth: int) -> None:
+        self.text = text
+        self.offset_map = offset_map
+        self.max_depth = max_depth
+        self.duplicates: list[DuplicateKey] = []
+
+    def _map(self, offset: int) -> int:
+        if self.offset_map is None:
+            return offset
+        if offset < len(self.offset_map):
+            return self.offset_map[offset]
+        return self.offset_map[-1] + 1 if self.offset_map else offset
+
+    def span(self, start: int, end: int) -> Span:
+        if self.offset_map is None:
+            return Span(start, end)
+        # The end is exclusive: map the last character and step past it.
+        return Span(self._map(start), self._map(end - 1) + 1 if end > start else self._map(start))
+
+    def error(self, message: str, offset: int) -> JsonSyntaxError:
+        return JsonSyntaxError(message, self._map(offset))
+
+    def parse(self) -> JNode:
+        text = self.text
+        pos = _WS.match(text, 0).end()  # type: ignore[union-attr]
+        if pos == len(text):
+            raise self.error("empty document: expected a JSON value", pos)
+        stack: list[_Frame] = []
+        root: JNode | None = None
+        while True:
+            # Expect a value at pos.
+            if pos >= len(text):
+                raise self.error("unexpected end of input: expected a value", pos)
+            ch = text[pos]
+            node: JNode | None = None
+            if ch == "{" or ch == "[":
+                if len(stack) >= self.max_depth:
+                    raise self.error(f"nesting deeper than {self.max_depth} levels", pos)
+                node = JNode("object" if ch == "{" else "array", Span(pos, pos))
+                frame = _Frame(node, pointer=self._child_pointer(stack))
+                stack.append(frame)
+                pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+                closing = "}" if ch == "{" else "]"
+                if pos < len(text) and text[pos] == closing:
+                    pos += 1
+                    node = self._close(stack, pos)
+                elif ch == "{":
+                    pos = self._read_key(frame, pos)
+                    continue
+                else:
+                    continue
+            else:
+                node, pos = self._scalar(pos)
+            # A complete value (scalar or closed container) was produced: attach it, then read separators.
+            while True:
+                if not stack:
+                    root = node
+                    pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
+                    if pos != len(text):
+                        raise self.error("unexpected data after the JSON value", pos)
+                    return root
+                frame = stack[-1]
+                self._attach(frame, node)
+                pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
+                if pos >= len(text):
+                    raise self.error("unexpected end of input: unclosed object or array", pos)
+                sep = text[pos]
+                closing = "}" if frame.node.kind == "object" else "]"
+                if sep == ",":
+                    pos = _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+                    if frame.node.kind == "object":
+                        pos = self._read_key(frame, pos)
+                    break
+                if sep == closing:
+                    pos += 1
+                    node = self._close(stack, pos)
+                    continue
+                expected = "',' or '}'" if closing == "}" else "',' or ']'"
+                raise self.error(f"expected {expected}, found {sep!r}", pos)
+
+    def _child_pointer(self, stack: list[_Frame]) -> str:
+        if not stack:
+            return ""
+        parent = stack[-1]
+        if parent.node.kind == "object":
+            return f"{parent.pointer}/{escape_pointer_token(parent.pending_key or '')}"
+        return f"{parent.pointer}/{len(parent.node.items)}"
+
+    def _close(self, stack: list[_Frame], end: int) -> JNode:
+        frame = stack.pop()
+        start = frame.node.span.start
+        frame.node.span = self.span(start, end)
+        return frame.node
+
+    def _attach(self, frame: _Frame, node: JNode) -> None:
+        if frame.node.kind == "array":
+            frame.node.items.append(node)
+            return
+        key = frame.pending_key
+        key_span = frame.pending_key_span
+        assert key is not None and key_span is not None
+        if key in frame.seen:
+            self.duplicates.append(
+                DuplicateKey(key, f"{frame.pointer}/{escape_pointer_token(key)}", frame.seen[key], key_span)
+            )
+        frame.seen[key] = key_span
+        frame.node.members.append(JMember(key, key_span, node))
+        frame.pending_key = None
+
+    def _read_key(self, frame: _Frame, pos: int) -> int:
+        text = self.text
+        if pos >= len(text) or text[pos] != '"':
+            found = repr(text[pos]) if pos < len(text) else "end of input"
+            raise self.error(f"expected a string key, found {found}", pos)
+        key, end = self._string(pos)
+        frame.pending_key = key
+        frame.pending_key_span = self.span(pos, end)
+        pos = _WS.match(text, end).end()  # type: ignore[union-attr]
+        if pos >= len(text) or text[pos] != ":":
+            raise self.error("expected ':' after object key", pos)
+        return _WS.match(text, pos + 1).end()  # type: ignore[union-attr]
+
+    def _string(self, pos: int) -> tuple[str, int]:
+        text = self.text
+        body = _STRING_BODY.match(text, pos + 1)
+        assert body is not None
+        end = body.end()
+        if end < len(text) and text[end] == '"':
+            return text[pos + 1 : end], end + 1
+        match = _STRING.match(text, pos)
+        if match is None:
+            bad = end if end < len(text) else len(text)
+            if bad >= len(text):
+                raise self.error("unterminated string", pos)
+            raise self.error("invalid character or escape in string", bad)
+        raw = match.group(0)
+        return json.loads(raw), match.end()
+
+    def _scalar(self, pos: int) -> tuple[JNode, int]:
+        text = self.text
+        ch = text[pos]
+        if ch == '"':
+            value, end = self._string(pos)
+            return JNode("string", self.span(pos, end), value), end
+        if ch == "t" and text.startswith("true", pos):
+            return JNode("bool", self.span(pos, pos + 4), True), pos + 4
+        if ch == "f" and text.startswith("false", pos):
+            return JNode("bool", self.span(pos, pos + 5), False), pos + 5
+        if ch == "n" and text.startswith("null", pos):
+            return JNode("null", self.span(pos, pos + 4), None), pos + 4
+        match = _NUMBER.match(text, pos)
+        if match is not None and match.end() > pos:
+            raw = match.group(0)
+            number: int | float = float(raw) if any(c in raw for c in ".eE") else int(raw)
+            return JNode("number", self.span(pos, match.end()), number), match.end()
+        raise self.error(f"unexpected character {ch!r}: expected a JSON value", pos)
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedJson:
+    """The root node of a parsed document and the duplicate keys found in it."""
+
+    root: JNode
+    duplicates: tuple[DuplicateKey, ...]
+
+
+def parse_json(
+    text: str, *, offset_map: Sequence[int] | None = None, max_depth: int = DEFAULT_MAX_DEPTH
+) -> ParsedJson:
+    """Parse JSON text into a tree with spans; raise :class:`JsonSyntaxError` with a mapped offset on error."""
+    parser = _Parser(text, offset_map, max_depth)
+    root = parser.parse()
+    return ParsedJson(root, tuple(parser.duplicates))
