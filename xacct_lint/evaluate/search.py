@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -43,6 +43,7 @@ from xacct_lint.evaluate.concrete import (
     entry_holds,
     evaluate,
     has_principal_element,
+    resource_matches,
     substitute,
     variable_keys,
 )
@@ -173,6 +174,19 @@ def service_kind(service: str | None = None) -> RequestKind:
     )
 
 
+def tag_session_kind(base: RequestKind) -> RequestKind:
+    """``sts:TagSession`` by the callers of ``base``: the permission that every AssumeRole* call passing
+    session tags needs beside its own action (iam-facts §4.1)."""
+    return RequestKind(
+        f"{base.name} with session tags",
+        "sts:TagSession",
+        base.caller_types,
+        base.caller_filter,
+        base.resource,
+        base.description,
+    )
+
+
 # --- results ----------------------------------------------------------------------------------------------------
 
 
@@ -197,7 +211,7 @@ class Witness:
     def to_dict(self) -> dict[str, Any]:
         """Return a JSON-able description (used in SARIF properties and JSON output)."""
         caller = self.request.caller
-        return {
+        out: dict[str, Any] = {
             "kind": self.kind.name,
             "action": self.request.action,
             "principal": {"type": caller.type.value, "arn": caller.arn, "account": caller.account},
@@ -207,10 +221,15 @@ class Witness:
             },
             "allowed_by": self.statement.pointer,
         }
+        if self.request.resource is not None:
+            out["resource"] = self.request.resource
+        return out
 
     def describe(self) -> list[str]:
         """Return human lines: who calls, then each key's value or ``<absent>``."""
         lines = [f"caller: {self.request.caller.describe()} calls {self.request.action}"]
+        if self.request.resource is not None:
+            lines[0] += f" on {self.request.resource}"
         for key, value in self.context_items():
             if value is None:
                 shown = "<absent>"
@@ -227,9 +246,13 @@ class Witness:
         arn = role_arn or "<this-role-arn>"
         ctx = self.request.context
         action = self.request.action.casefold()
+        if action == "sts:tagsession":  # always authorised beside the AssumeRole* call that passes the tags
+            action = _TAGGED_CALL.get(self.request.caller.type, "sts:assumerole")
         if action == "sts:assumerolewithsaml":
             parts = [f"aws sts assume-role-with-saml --role-arn {arn} --principal-arn {self.request.caller.arn}"]
             attrs = [f"{self.key_names.get(k, k)}={_show(v)}" for k, v in sorted(ctx.items()) if k.startswith("saml:")]
+            # Session tags arrive as PrincipalTag attributes (iam-facts §4.1).
+            attrs.extend(f"PrincipalTag:{key}=x" for key in ctx.get("aws:tagkeys") or ())
             parts.append("--saml-assertion <assertion" + (f" with {', '.join(attrs)}" if attrs else "") + ">")
             return " ".join(parts)
         if action == "sts:assumerolewithwebidentity":
@@ -245,6 +268,8 @@ class Witness:
         if mfa == ("true",):
             parts.append("--serial-number <mfa-device-arn> --token-code <code>")
         tags = [(k.split("/", 1)[1], v[0]) for k, v in sorted(ctx.items()) if k.startswith("aws:requesttag/") and v]
+        named = {k.casefold() for k, _ in tags}
+        tags.extend((k, "x") for k in ctx.get("aws:tagkeys") or () if k.casefold() not in named)
         if tags:
             parts.append("--tags " + " ".join(f"Key={k},Value={v}" for k, v in tags))
         transitive = ctx.get("sts:transitivetagkeys")
@@ -258,6 +283,12 @@ class Witness:
         if source_ip:
             prefix += f", from {source_ip[0]}"
         return " ".join(parts) + "   " + prefix
+
+
+_TAGGED_CALL = {
+    CallerType.SAML: "sts:assumerolewithsaml",
+    CallerType.WEB_IDENTITY: "sts:assumerolewithwebidentity",
+}
 
 
 def _show(value: ContextValue) -> str:
@@ -480,11 +511,14 @@ def _scalar_reps(uses: list[tuple[str, str]]) -> list[str]:
 
 
 def _is_multivalued(key: str, entries: Sequence[ConditionEntry]) -> bool:
+    """Return whether a key can carry several values: documented as multivalued, or used with a set qualifier
+    (then the empty set and multi-element sets must be explored too)."""
     if key in MULTIVALUED_KEYS or any(e.operator.qualifier for e in entries):
         return True
-    if key.startswith(_SAML_PREFIX):
-        return False
-    return False
+    from xacct_lint.condition_keys import lookup_global_key, lookup_oidc_key
+
+    info = lookup_global_key(key) or lookup_oidc_key(key)
+    return info is not None and info.multivalued
 
 
 def _domain_for(
@@ -547,6 +581,10 @@ def _userid_values(caller: Caller, uses: Sequence[str]) -> list[ContextValue]:
 
 def _bound_value(key: str, caller: Caller) -> list[ContextValue] | None:
     """Return the only values a principal-bound key can take for this caller, or None when the key is free."""
+    if ":" not in key:
+        # Every IAM condition key has a "prefix:" (aws:, sts:, saml:, <provider>:): a name without one, such as
+        # an unrendered ${PROD_EXTERNAL_ID} read as a policy variable, is never in a request context.
+        return [None]
     aws_identity = caller.type in AWS_IDENTITIES
     if key == "aws:principalarn":
         return [(caller.arn,)] if aws_identity else [None]
@@ -661,20 +699,31 @@ def find_request(
     ``only_statement`` restricts the Allow side to one statement (with ``include_denies=False`` this asks
     whether that statement can ever match a request of the kind).
     """
+    spelled = tuple(pins or ())  # the rule's spelling of its pinned keys, for the witness
     pins = {k.casefold(): v for k, v in (pins or {}).items()}
     principal_element = has_principal_element(policy)
     variables = policy.variables_enabled
     counter = _Budget(budget)
     denies = [s for s in policy.statements if s.effect == "Deny"] if include_denies else []
     allows = [s for s in policy.statements if s.effect == "Allow"]
+    # Without denies the question is whether the Allow side matches on its own: a witness is confirmed against
+    # the document without its Deny statements (an applicable Deny is then no disagreement).
+    confirm_against = (
+        policy
+        if include_denies
+        else replace(policy, statements=tuple(s for s in policy.statements if s.effect != "Deny"))
+    )
     if only_statement is not None:
         allows = [only_statement]
+    if kind.resource is not None:
+        allows = [s for s in allows if _resource_possible(s, kind.resource, variables)]
+        denies = [s for s in denies if _resource_possible(s, kind.resource, variables)]
     key_names: dict[str, str] = {}
     for statement in policy.statements:
         for entry in statement.conditions:
             key_names.setdefault(entry.key_lower, entry.key)
-    for key in pins:
-        key_names.setdefault(key, key)
+    for key in spelled:
+        key_names.setdefault(key.casefold(), key)
     unknown_reason: str | None = None
     for caller in callers if callers is not None else candidate_callers(policy):
         if not kind.admits(caller):
@@ -687,7 +736,7 @@ def find_request(
                 if caller_in_statement(d, caller, principal_element) and action_matches(d, kind.action)
             ]  # fmt: skip
             result = _search_statement(
-                policy, kind, caller, allow, relevant_denies, pins, variables, counter, key_names
+                confirm_against, kind, caller, allow, relevant_denies, pins, variables, counter, key_names
             )
             if isinstance(result, Witness):
                 return result
@@ -698,6 +747,36 @@ def find_request(
     if unknown_reason is not None:
         return Unknown(unknown_reason, counter.used)
     return NoneExists(counter.used)
+
+
+def _resource_possible(statement: Statement, resource: str, variables: bool) -> bool:
+    """Return whether a statement's Resource/NotResource can cover ``resource`` for some request context.
+
+    Patterns with policy variables depend on the context: they are kept and decided per request at the leaf.
+    """
+    patterns = statement.resource if statement.resource is not None else statement.not_resource
+    if variables and patterns is not None and any(VARIABLE.search(v.text) for v in patterns.values):
+        return True
+    return resource_matches(statement, resource, False, {})
+
+
+def _with_request_tag_keys(
+    tag_keys: tuple[str, ...], context: Mapping[str, ContextValue], key_names: Mapping[str, str]
+) -> tuple[str, ...]:
+    """Return an ``aws:TagKeys`` value extended by the keys of the ``aws:RequestTag/<key>`` values chosen.
+
+    A request's TagKeys lists every tag it passes (iam-facts §4.4); without this the representative sets (at
+    most two elements) could never hold three required tags plus another one.
+    """
+    out = list(tag_keys)
+    folded = {k.casefold() for k in tag_keys}
+    for key, value in context.items():
+        if key.startswith("aws:requesttag/") and value is not None:
+            name = key_names.get(key, key).split("/", 1)[1]
+            if name.casefold() not in folded:
+                out.append(name)
+                folded.add(name.casefold())
+    return tuple(out)
 
 
 def _search_statement(
@@ -732,7 +811,7 @@ def _search_statement(
             key, entries_by_key[key], pins.get(key), variables
         )
         pin = pins.get(key)
-        if pin is not None:
+        if pin is not None and key != "aws:tagkeys":  # TagKeys grows while assigning: pinned then
             domain = [d for d in domain if isinstance(d, _Template) or pin.predicate(d)]
         if not domain:
             return NoneExists(counter.used)
@@ -748,14 +827,16 @@ def _search_statement(
         if not _consistent(context):
             return None
         concrete = {k: v for k, v in context.items() if v is not None}
+        if not resource_matches(allow, kind.resource, variables, concrete):
+            return None
         for entry in allow.conditions:  # entries with policy variables were not checked while assigning
             holds, unresolved = entry_holds(entry, concrete, variables)
             unresolved_seen = unresolved_seen or unresolved
             if not holds:
                 return None
         for deny in denies:
-            holds = True
-            for entry in deny.conditions:
+            holds = resource_matches(deny, kind.resource, variables, concrete)
+            for entry in deny.conditions if holds else ():
                 ok, unresolved = entry_holds(entry, concrete, variables)
                 unresolved_seen = unresolved_seen or unresolved
                 if not ok:
@@ -788,6 +869,11 @@ def _search_statement(
                 if resolved is None:
                     continue
                 value: ContextValue = (resolved,)
+                pin = pins.get(key)
+                if pin is not None and not pin.predicate(value):
+                    continue
+            elif key == "aws:tagkeys":
+                value = None if item is None else _with_request_tag_keys(item, context, key_names)
                 pin = pins.get(key)
                 if pin is not None and not pin.predicate(value):
                     continue
@@ -858,5 +944,5 @@ def product_size(domains: Iterable[Sequence[object]]) -> int:
 __all__ = [
     "KeyPin", "NoneExists", "RequestKind", "SearchResult", "Unknown", "Witness", "WitnessDisagreement",
     "absent", "assume_role_kind", "candidate_callers", "find_request", "present_not_in",
-    "saml_kind", "service_kind", "statement_kinds", "web_identity_kind",
+    "saml_kind", "service_kind", "statement_kinds", "tag_session_kind", "web_identity_kind",
 ]  # fmt: skip
