@@ -209,7 +209,10 @@ class _Parser:
     def span(self, start: int, end: int) -> Span:
         if self.offset_map is None:
             return Span(start, end)
-        # The end is exclusive: map the last character and step past it.
+        # The end is exclusive: the start of the following character is where this token ends in the outer
+        # file (decoded characters come from contiguous source text, escapes included).
+        if end < len(self.offset_map):
+            return Span(self._map(start), self.offset_map[end])
         return Span(self._map(start), self._map(end - 1) + 1 if end > start else self._map(start))
 
     def error(self, message: str, offset: int) -> JsonSyntaxError:
