@@ -19,6 +19,9 @@ class RuleContext:
     model: Model
     config: Config
     search_budget: int = 100_000
+    # Results shared by several rules of one run (e.g. one parliament analysis serves all XP rules). Keys are
+    # namespaced by the pack that fills them; values are derived from the model only, so rules stay pure.
+    memo: dict[str, Any] = field(default_factory=dict, repr=False)
     _iamdb: Any = field(default=None, repr=False)
 
     def iamdb(self) -> IamDatabase:
