@@ -68,6 +68,11 @@ MULTIVALUED_KEYS = frozenset(
      "aws:resourceorgpaths", "aws:principalservicenameslist", "cognito-identity.amazonaws.com:amr"}
 )  # fmt: skip
 _SAML_PREFIX = "saml:"
+_SAML_SESSION_KEYS = frozenset({"saml:sub", "saml:sub_type", "saml:namequalifier"})  # iam-facts §8.2
+_WEB_SESSION_CLAIMS = frozenset({"amr", "aud", "id", "sub"})  # iam-facts §11
+_ASSUME_ROLE_ACTIONS = frozenset(
+    {"sts:assumerole", "sts:assumerolewithsaml", "sts:assumerolewithwebidentity", "sts:tagsession"}
+)
 _PRINCIPAL_TYPE = {
     CallerType.USER: "User",
     CallerType.ROLE_SESSION: "AssumedRole",
@@ -93,6 +98,7 @@ class KeyPin:
     constants: tuple[str, ...] = ()
     operator: str = "StringEquals"
     description: str = ""
+    shown: bool = True  # False: a background assumption, listed in the witness only when the policy tests the key
 
 
 def absent() -> KeyPin:
@@ -227,7 +233,7 @@ class Witness:
 
     def describe(self) -> list[str]:
         """Return human lines: who calls, then each key's value or ``<absent>``."""
-        lines = [f"caller: {self.request.caller.describe()} calls {self.request.action}"]
+        lines = [f"caller: {describe_caller(self.request.caller)} calls {self.request.action}"]
         if self.request.resource is not None:
             lines[0] += f" on {self.request.resource}"
         for key, value in self.context_items():
@@ -276,7 +282,7 @@ class Witness:
         if transitive:
             parts.append("--transitive-tag-keys " + " ".join(transitive))
         who = self.request.caller
-        prefix = f"# as {who.describe()}"
+        prefix = f"# as {describe_caller(who)}"
         if mfa is None and who.type is CallerType.USER:
             prefix += " with long-term access keys"
         source_ip = ctx.get("aws:sourceip")
@@ -289,6 +295,18 @@ _TAGGED_CALL = {
     CallerType.SAML: "sts:assumerolewithsaml",
     CallerType.WEB_IDENTITY: "sts:assumerolewithwebidentity",
 }
+
+
+def describe_caller(caller: Caller) -> str:
+    """Return a human description; the search's synthetic probe principals read as 'any principal of N'."""
+    if caller.account == FRESH_ACCOUNT and caller.arn.endswith((PROBE_USER, PROBE_ROLE)):
+        kind = "IAM user" if caller.type is CallerType.USER else "role session"
+        return f"any {kind} of an AWS account the policy does not name (e.g. {FRESH_ACCOUNT})"
+    if caller.arn.endswith(f"user/{PROBE_USER}"):
+        return f"any IAM user of account {caller.account}"
+    if caller.arn.endswith(f"role/{PROBE_ROLE}"):
+        return f"any role session of account {caller.account}"
+    return caller.describe()
 
 
 def _show(value: ContextValue) -> str:
@@ -599,10 +617,19 @@ def _bound_value(key: str, caller: Caller) -> list[ContextValue] | None:
     if key == "aws:principalservicename":
         return [(caller.arn,)] if caller.type is CallerType.SERVICE else [None]
     if key == "sts:externalid":
-        # Only the AssumeRole API has an ExternalId parameter (iam-facts §5).
-        return None if aws_identity else [None]
+        # Only the AssumeRole API has an ExternalId parameter (iam-facts §5). Some services pass one when they
+        # assume a role for you (Amazon Cognito's SMS role: "your Amazon Cognito user pool includes it in the
+        # request to assume your IAM role", Cognito API SmsConfigurationType.ExternalId).
+        return None if aws_identity or caller.type is CallerType.SERVICE else [None]
     if key.startswith(_SAML_PREFIX):
-        return None if caller.type is CallerType.SAML else [None]
+        if caller.type is CallerType.SAML:
+            # Only the documented saml: keys exist: a custom attribute never reaches the context (§8.1).
+            from xacct_lint.condition_keys import lookup_global_key
+
+            return None if lookup_global_key(key) is not None else [None]
+        if caller.type is CallerType.ROLE_SESSION and key in _SAML_SESSION_KEYS:
+            return None  # a session from AssumeRoleWithSAML keeps these in later requests (iam-facts §8.2)
+        return [None]
     if key == "aws:multifactorauthpresent":
         if caller.type is CallerType.USER:
             return [None, ("false",), ("true",)]  # long-term keys: absent (iam-facts §2.1)
@@ -614,7 +641,10 @@ def _bound_value(key: str, caller: Caller) -> list[ContextValue] | None:
     if key == "aws:multifactorauthage" and caller.type in (CallerType.SAML, CallerType.WEB_IDENTITY):
         return [None]
     if ":" in key and not key.startswith(("aws:", "sts:")) and caller.type is not CallerType.WEB_IDENTITY:
-        # A web-identity provider key (<provider>:sub and friends) exists only in AssumeRoleWithWebIdentity.
+        # A web-identity provider key (<provider>:sub and friends) exists only in AssumeRoleWithWebIdentity --
+        # except amr, aud, id and sub, which a web-identity role session keeps in later requests (§11).
+        if caller.type is CallerType.ROLE_SESSION and key.rpartition(":")[2] in _WEB_SESSION_CLAIMS:
+            return None
         if _looks_like_provider_key(key):
             return [None]
     return None
@@ -804,11 +834,17 @@ def _search_statement(
     domains: dict[str, list[DomainItem]] = {}
     for key in keys:
         bound = _bound_value(key, caller)
+        if key == "sts:durationseconds" and kind.action.casefold() in _ASSUME_ROLE_ACTIONS:
+            bound = [None]  # "The key is not present for AWS STS assume-role operations" (iam-facts §1.2)
         if key == "aws:userid" and caller.type in AWS_IDENTITIES:
             uses = [v.text for e in entries_by_key[key] for v in e.values]
             bound = _userid_values(caller, uses)
+        entries = entries_by_key[key]
+        if key == "sts:transitivetagkeys":
+            # Transitive keys must be among the passed tag keys (_consistent): they need TagKeys' constants too.
+            entries = [*entries, *entries_by_key.get("aws:tagkeys", ())]
         domain: list[DomainItem] = list(bound) if bound is not None else _domain_for(
-            key, entries_by_key[key], pins.get(key), variables
+            key, entries, pins.get(key), variables
         )
         pin = pins.get(key)
         if pin is not None and key != "aws:tagkeys":  # TagKeys grows while assigning: pinned then
@@ -852,7 +888,8 @@ def _search_statement(
             )
         _check_decision(decision, allow)
         note = "a policy variable could not be resolved" if decision.unresolved_variables else None
-        shown = tuple(k for k in keys if k in key_names or k in pins)
+        mentioned = {e.key_lower for st in policy.statements for e in st.conditions}
+        shown = tuple(k for k in keys if k in mentioned or (k in pins and pins[k].shown))
         return Witness(request, kind, allow, dict(key_names), shown, note)
 
     def assign(index: int) -> Witness | None | Unknown:
@@ -943,6 +980,6 @@ def product_size(domains: Iterable[Sequence[object]]) -> int:
 
 __all__ = [
     "KeyPin", "NoneExists", "RequestKind", "SearchResult", "Unknown", "Witness", "WitnessDisagreement",
-    "absent", "assume_role_kind", "candidate_callers", "find_request", "present_not_in",
+    "absent", "assume_role_kind", "candidate_callers", "describe_caller", "find_request", "present_not_in",
     "saml_kind", "service_kind", "statement_kinds", "tag_session_kind", "web_identity_kind",
 ]  # fmt: skip
