@@ -1,0 +1,238 @@
+"""A policy is longer than the IAM character quota for its kind, so IAM will refuse to store it.
+
+## What it does
+Counts a policy's characters the way the IAM quotas are stated -- without white space -- and compares the
+count with the quota for where the policy lives (IAM User Guide, "IAM and AWS STS quotas", section "IAM and
+STS character limits", and its "Default quotas for IAM entities" table):
+
+| policy | quota |
+| --- | --- |
+| role trust policy | 2,048 characters (the default; an adjustable quota, see below) |
+| managed policy | 6,144 characters each |
+| inline policies of a role | 10,240 characters, all of the role's inline policies together |
+| inline policies of a group | 5,120 characters together |
+| inline policies of a user | 2,048 characters together |
+
+An identity-based policy whose attachment is unknown (a plain policy file) is checked against the
+managed-policy quota of 6,144, and the finding says so: as a user's inline policy it would have to be shorter,
+as a role's inline policy it could be longer. Resource-based policies of other services (S3, KMS, SQS ...)
+have service-specific limits and are not checked, nor are the AWS managed policies of an export
+(`arn:aws:iam::aws:policy/...`): AWS writes those, and several are far longer than the customer quota.
+
+The role trust policy length is an adjustable quota: the 2023 User Guide lists a maximum of 4,096
+characters through Service Quotas, and later third-party write-ups report 8,192 (UNCONFIRMED). If your
+account's quota was raised, set it in the configuration:
+```toml
+[rules.XA007]
+trust-policy-length = 4096
+```
+
+How characters are counted: AWS says "IAM does not count white space when calculating the size of a policy"
+and Access Analyzer speaks of "the characters in the role trust policy, excluding whitespace". AWS does not
+say whether white space *inside* string values is exempt; this rule does not count it either, so the count
+is never above what IAM counts and a finding is never a false alarm on that account. Everything else is
+counted as the minified JSON text: quotes, colons, commas, brackets, and escape sequences as written
+(`\\"` is two characters). Duplicate keys count too, because IAM receives them.
+
+## Why is this bad
+IAM rejects the change with `LimitExceeded` ("Cannot exceed quota for PolicySize" / "ACLSizePerRole"), so the
+deployment fails -- often in the middle of an apply, leaving the previous policy version in force while the
+repository says something else.
+
+## Example
+A trust policy that lists every CI account by ARN and grows past 2,048 characters as accounts are added:
+```json
+{
+  "Version": "2012-10-17",
+  "Statement": [{
+    "Effect": "Allow",
+    "Principal": {"AWS": ["arn:aws:iam::111111111111:role/ci", "arn:aws:iam::222222222222:role/ci", "..."]},
+    "Action": "sts:AssumeRole"
+  }]
+}
+```
+
+## Use instead
+Trust the organisation (or an OU path) once and narrow by principal ARN pattern:
+```json
+{
+  "Version": "2012-10-17",
+  "Statement": [{
+    "Effect": "Allow",
+    "Principal": {"AWS": "*"},
+    "Action": "sts:AssumeRole",
+    "Condition": {
+      "StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"},
+      "ArnLike": {"aws:PrincipalArn": "arn:aws:iam::*:role/ci"}
+    }
+  }]
+}
+```
+For permission policies, split one large policy into several managed policies.
+
+## References
+- https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-entity-length
+- https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-entities
+- https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html
+- https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_policies.html
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from xacct_lint.engine.context import RuleContext
+from xacct_lint.engine.rule import Finding, RuleMeta, Severity
+from xacct_lint.model.inventory import Location, Policy, PolicyKind
+from xacct_lint.parse.json_tree import JNode
+
+META = RuleMeta(id="XA007", name="policy-size-exceeded", severity=Severity.ERROR, tags=("document", "quota"))
+
+TRUST_POLICY_LENGTH = 2048  # default of the adjustable "Role trust policy length" quota
+MANAGED_POLICY_SIZE = 6144
+INLINE_LIMITS = {"role": 10240, "group": 5120, "user": 2048}
+
+_JSON_WHITESPACE = frozenset(" \t\n\r")
+# Where the loaders put a document inside an AWS CLI export; the list name says whose inline policy it is.
+_INLINE = re.compile(
+    r"^(?P<owner>.*)/(?P<list>RolePolicyList|UserPolicyList|GroupPolicyList)/\d+/PolicyDocument$"
+)
+_MANAGED = re.compile(r"^(?:/Policies/\d+/PolicyVersionList/\d+/Document|/PolicyVersion/Document)$")
+_OWNER_BY_LIST = {"RolePolicyList": "role", "UserPolicyList": "user", "GroupPolicyList": "group"}
+
+
+def policy_length(root: JNode) -> int:
+    """Return the characters of a document as minified JSON, not counting any white space (see the docs)."""
+    total = 0
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.kind == "object":
+            # Braces, one colon per member, commas between members.
+            total += 2 + len(node.members) + max(len(node.members) - 1, 0)
+            for member in node.members:
+                total += _string_length(member.key)
+                stack.append(member.value)
+        elif node.kind == "array":
+            total += 2 + max(len(node.items) - 1, 0)
+            stack.extend(node.items)
+        elif node.kind == "string":
+            total += _string_length(str(node.value))
+        elif node.kind == "bool":
+            total += 4 if node.value else 5
+        elif node.kind == "null":
+            total += 4
+        else:
+            total += len(json.dumps(node.value))
+    return total
+
+
+def _string_length(text: str) -> int:
+    encoded = json.dumps(text, ensure_ascii=False)
+    return len(encoded) - sum(1 for c in text if c in _JSON_WHITESPACE)
+
+
+@dataclass(frozen=True, slots=True)
+class _Inline:
+    policy: Policy
+    owner_kind: str  # "role", "user" or "group"
+    owner_pointer: str  # the pointer of the role/user/group object in the export
+    list_name: str
+    length: int
+
+
+def check(ctx: RuleContext) -> Iterator[Finding]:
+    """Yield a finding per policy (or per entity's inline policies) over its IAM character quota."""
+    trust_limit = int(ctx.option(META.id, "trust-policy-length", TRUST_POLICY_LENGTH))
+    inline_groups: dict[tuple[str, str, str], list[_Inline]] = {}
+    for policy in ctx.model.policies:
+        if policy.kind is PolicyKind.RESOURCE:
+            continue
+        length = policy_length(policy.document.root)
+        if policy.kind is PolicyKind.TRUST:
+            if length > trust_limit:
+                yield Finding(META.id, _trust_message(length, trust_limit), policy.at(""))
+            continue
+        inline = _INLINE.match(policy.prefix)
+        if inline is not None:
+            owner_kind = _OWNER_BY_LIST[inline.group("list")]
+            entry = _Inline(policy, owner_kind, inline.group("owner"), inline.group("list"), length)
+            key = (policy.source.display_path, entry.owner_pointer, entry.list_name)
+            inline_groups.setdefault(key, []).append(entry)
+            continue
+        known_managed = _MANAGED.match(policy.prefix) is not None
+        if known_managed and policy.prefix.startswith("/Policies/") and policy.account_id is None:
+            # An export's AWS managed policy (arn:aws:iam::aws:policy/..., no account in its ARN): AWS writes
+            # those, and several are far above the customer quota.
+            continue
+        if length > MANAGED_POLICY_SIZE:
+            yield Finding(META.id, _managed_message(length, known_managed), policy.at(""))
+    owners = _owner_locations(ctx)
+    for (path, owner, _list), entries in inline_groups.items():
+        yield from _inline_findings(entries, owners.get((path, owner)))
+
+
+def _owner_locations(ctx: RuleContext) -> dict[tuple[str, str], Location]:
+    """Return where each role, user and group of the model is, by (file, pointer)."""
+    owners: dict[tuple[str, str], Location] = {}
+    locations = [r.location for r in ctx.model.roles] + [i.location for i in ctx.model.identities]
+    for location in locations:
+        if location is not None and location.root is not None:
+            owners[(location.source.display_path, location.pointer)] = location
+    return owners
+
+
+def _inline_findings(entries: Sequence[_Inline], owner: Location | None) -> Iterator[Finding]:
+    first = entries[0]
+    limit = INLINE_LIMITS[first.owner_kind]
+    total = sum(e.length for e in entries)
+    if total <= limit:
+        return
+    alone = [e for e in entries if e.length > limit]
+    if alone:
+        for entry in alone:
+            yield Finding(
+                META.id,
+                f"this inline {entry.owner_kind} policy has {entry.length:,} characters (white space not "
+                f"counted): IAM allows at most {limit:,} for all inline policies of a {entry.owner_kind} "
+                "together; split it into managed policies (6,144 characters each)",
+                entry.policy.at(""),
+            )
+        return
+    parts = ", ".join(f"{e.policy.name or e.policy.prefix} ({e.length:,})" for e in entries)
+    # Point at the list the policies sit in (in the export's own tree) when the owner is known.
+    location = owner.at(f"{owner.pointer}/{first.list_name}") if owner is not None else first.policy.at("")
+    yield Finding(
+        META.id,
+        f"the inline policies of this {first.owner_kind} have {total:,} characters together (white space not "
+        f"counted): IAM allows at most {limit:,} for all inline policies of a {first.owner_kind}; {parts}. "
+        "Move some of them into managed policies (6,144 characters each)",
+        location,
+    )
+
+
+def _trust_message(length: int, limit: int) -> str:
+    quota = "the default role trust policy quota" if limit == TRUST_POLICY_LENGTH else "the configured quota"
+    return (
+        f"this role trust policy has {length:,} characters (white space not counted), over {quota} of "
+        f"{limit:,}: IAM rejects it with LimitExceeded. The quota is adjustable through Service Quotas; if "
+        "yours was raised, set [rules.XA007] trust-policy-length. Otherwise trust an organisation or OU with "
+        "conditions instead of listing principals one by one"
+    )
+
+
+def _managed_message(length: int, known_managed: bool) -> str:
+    text = (
+        f"this policy has {length:,} characters (white space not counted), over IAM's quota of "
+        f"{MANAGED_POLICY_SIZE:,} for a managed policy"
+    )
+    if not known_managed:
+        text += (
+            " (where it is attached is unknown, so it is checked as a managed policy; as an inline policy "
+            "the quota counts all inline policies of the entity together: 2,048 for a user, 5,120 for a "
+            "group, 10,240 for a role)"
+        )
+    return text + "; split it into several policies"
