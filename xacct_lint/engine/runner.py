@@ -16,6 +16,7 @@ from typing import Any
 
 from xacct_lint.engine.context import RuleContext
 from xacct_lint.engine.rule import Finding, Precision, Rule, RuleMeta, Severity
+from xacct_lint.model.config import ConfigError
 from xacct_lint.model.inventory import Location
 from xacct_lint.parse.json_tree import resolve_pointer
 from xacct_lint.parse.source import Region, Span
@@ -81,6 +82,8 @@ def run_rules(rules: Sequence[Rule], ctx: RuleContext) -> list[tuple[Rule | None
     for rule in rules:
         try:
             findings = list(rule.check(ctx))
+        except ConfigError:
+            raise  # a bad rule option is the user's to fix: one clear line and exit 2, not an internal error
         except Exception as exc:  # a broken rule must never turn into "no findings"
             frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
             where = f" at {Path(frame.filename).name}:{frame.lineno}" if frame else ""
@@ -134,8 +137,6 @@ def to_results(
 
 def load_baseline(path: Path) -> frozenset[str]:
     """Read a baseline file of fingerprints; a corrupt baseline is an error, never an empty baseline."""
-    from xacct_lint.model.config import ConfigError
-
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:

@@ -220,13 +220,25 @@ def entry_holds(entry: ConditionEntry, context: Mapping[str, tuple[str, ...]], v
     """Return (holds, had_unresolved_variable) for one condition entry against a request context."""
     if entry.operator.base is None:
         return False, False  # an unknown operator never matches (IAM rejects such policies)
+    if entry.operator.base != "Null" and not context.get(entry.key_lower):
+        # A positive operator on an absent (or empty) key is false whatever its values are (iam-facts §6.1,
+        # §6.3), and so is a value whose variable cannot be resolved: the variable changes nothing then.
+        holds = condition_holds(
+            entry.operator.base, entry.operator.qualifier, entry.operator.if_exists, (),
+            context.get(entry.key_lower),
+        )  # fmt: skip
+        if not holds:
+            return False, False
     values: list[str] = []
     unresolved = False
     for value in entry.values:
         if variables and entry.operator.base != "Null":
             resolved = substitute(value.text, context)
             if resolved is None:
-                unresolved = True
+                # Only a variable naming a real-looking key ("prefix:name") makes the outcome depend on
+                # whether that key is in the request. "${PROD_EXTERNAL_ID}" names no condition key at all:
+                # IAM can never resolve it, so the value matches nothing -- a certainty, not a doubt.
+                unresolved = unresolved or any(":" in key for key in variable_keys(value.text))
                 continue
             values.append(resolved)
         else:

@@ -24,6 +24,7 @@ The search stops at a budget and answers :class:`Unknown` instead of guessing.
 from __future__ import annotations
 
 import ipaddress
+import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -267,6 +268,13 @@ class Witness:
                 f"aws sts assume-role-with-web-identity --role-arn {arn} --role-session-name {PROBE_SESSION} "
                 f"--web-identity-token <token{' with ' + ', '.join(claims) if claims else ''}>"
             )
+        if action != "sts:assumerole":
+            shown = ", ".join(f"{self.key_names.get(k, k)}={_show(v)}" for k, v in sorted(ctx.items()))
+            return (
+                f"# {describe_caller(self.request.caller)} calls {self.request.action}"
+                + (f" on {self.request.resource}" if self.request.resource else "")
+                + (f" with {shown}" if shown else "")
+            )
         parts = [f"aws sts assume-role --role-arn {arn} --role-session-name {PROBE_SESSION}"]
         external = ctx.get("sts:externalid")
         parts.append(f"--external-id {external[0]}" if external else "(no --external-id)")
@@ -398,7 +406,14 @@ def candidate_callers(policy: PolicyDocument) -> list[Caller]:
                 accounts.update(v.text for v in entry.values if v.text.isdigit() and len(v.text) == 12)
             elif entry.key_lower == "aws:principalarn":
                 for value in entry.values:
-                    instance = value.text.replace("*", "xq").replace("?", "x")
+                    parts = value.text.split(":", 5)
+                    if len(parts) == 6 and ("*" in parts[4] or "?" in parts[4]):
+                        # A wildcard account (arn:aws:iam::*:role/deploy) admits that principal in an account
+                        # the policy names nowhere: instantiate it there.
+                        if not glob_match(parts[4], FRESH_ACCOUNT):
+                            continue
+                        parts[4] = FRESH_ACCOUNT
+                    instance = ":".join(parts).replace("*", "xq").replace("?", "x")
                     callers.extend(_callers_for_arn(instance))
                     account = _account_of_arn(instance)
                     if account:
@@ -559,10 +574,14 @@ def _domain_for(
     scalars = _scalar_reps(uses)
     domain: list[DomainItem] = [None]
     if _is_multivalued(key, entries):
+        # A set matters only through which representative classes it contains. Each condition entry on the
+        # key (an Allow's ForAnyValue to satisfy, a Deny's ForAllValues to escape) needs at most one member of
+        # its own, so sets of up to one member per entry cover every outcome; this is what keeps "no such
+        # request" exact when two entries test the same key (e.g. ForAnyValue [Team] and ForAnyValue [Env]).
         domain.append(())
-        domain.extend((s,) for s in scalars)
-        fresh = scalars[-1]
-        domain.extend((s, fresh) for s in scalars[:-1])
+        largest = min(len(scalars), max(2, len(entries)))
+        for size in range(1, largest + 1):
+            domain.extend(itertools.combinations(scalars, size))
     else:
         domain.extend((s,) for s in scalars)
     domain.extend(templates)
@@ -638,6 +657,14 @@ def _bound_value(key: str, caller: Caller) -> list[ContextValue] | None:
         if caller.type is CallerType.ROLE_SESSION:
             return [("false",), ("true",)]
         return None
+    if key in ("aws:principalorgid", "aws:principalorgpaths") and caller.type is CallerType.SERVICE:
+        return [None]  # present only when the principal is a member of an organisation (iam-facts §7.6)
+    if (
+        caller.type is CallerType.WEB_IDENTITY
+        and _looks_like_provider_key(key)
+        and key.rpartition(":")[0] != _provider_of(caller)
+    ):
+        return [None]  # a token from one provider carries none of another provider's claims
     if key == "aws:multifactorauthage" and caller.type in (CallerType.SAML, CallerType.WEB_IDENTITY):
         return [None]
     if ":" in key and not key.startswith(("aws:", "sts:")) and caller.type is not CallerType.WEB_IDENTITY:
@@ -648,6 +675,18 @@ def _bound_value(key: str, caller: Caller) -> list[ContextValue] | None:
         if _looks_like_provider_key(key):
             return [None]
     return None
+
+
+def _provider_of(caller: Caller) -> str:
+    """Return the case-folded provider prefix of a web-identity caller's claim keys (host and path)."""
+    arn = caller.arn
+    marker = ":oidc-provider/"
+    return (arn.split(marker, 1)[1] if marker in arn else arn).casefold()
+
+
+def _required_claim(key: str) -> bool:
+    """Return True for ``<provider>:sub`` / ``<provider>:aud`` keys, which every ID token carries."""
+    return _looks_like_provider_key(key) and key.rpartition(":")[2] in ("sub", "aud")
 
 
 def _looks_like_provider_key(key: str) -> bool:
@@ -846,6 +885,10 @@ def _search_statement(
         domain: list[DomainItem] = list(bound) if bound is not None else _domain_for(
             key, entries, pins.get(key), variables
         )
+        if caller.type is CallerType.WEB_IDENTITY and _required_claim(key):
+            # An OIDC ID token always carries iss, sub and aud (OpenID Connect Core 1.0 §2, "REQUIRED"), so
+            # STS always has <provider>:sub and <provider>:aud for AssumeRoleWithWebIdentity.
+            domain = [d for d in domain if d is not None and d != ()]
         pin = pins.get(key)
         if pin is not None and key != "aws:tagkeys":  # TagKeys grows while assigning: pinned then
             domain = [d for d in domain if isinstance(d, _Template) or pin.predicate(d)]
