@@ -20,8 +20,9 @@ tables do not know.
 Multivalued keys that describe what the request *does* -- `aws:TagKeys`, `sts:TransitiveTagKeys`,
 `aws:CalledVia`, service keys typed `ArrayOf...` such as `kms:GrantOperations` -- are not reported: there an
 absent key means the request passes no tags or asks for no operations, which an allowlist of values permits
-by design (AWS's own managed policies use `ForAllValues:StringEquals aws:TagKeys [...]` this way). A `ForAllValues` qualifier on a single-valued key that is
-not exploitable (guarded, or in a `Deny`) is a note.
+by design (AWS's own managed policies use `ForAllValues:StringEquals aws:TagKeys [...]` this way).
+
+A `ForAllValues` qualifier on a single-valued key that is not exploitable (guarded, or in a `Deny`) is a note.
 
 Not reported:
 - `ForAnyValue`: it is false when the key is absent, so it never grants more than intended (on a single-valued

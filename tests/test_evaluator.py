@@ -29,7 +29,9 @@ def policy(*statements: dict[str, Any], version: str | None = "2012-10-17") -> P
     return build_policy(parse_json(json.dumps(doc, indent=1)).root)
 
 
-def trust(condition: dict[str, Any] | None = None, principal: Any = None, effect: str = "Allow") -> dict[str, Any]:
+def trust(
+    condition: dict[str, Any] | None = None, principal: Any = None, effect: str = "Allow"
+) -> dict[str, Any]:
     statement: dict[str, Any] = {
         "Effect": effect,
         "Principal": principal or {"AWS": "arn:aws:iam::111111111111:root"},
@@ -40,7 +42,9 @@ def trust(condition: dict[str, Any] | None = None, principal: Any = None, effect
     return statement
 
 
-def allowed(doc: PolicyDocument, caller: Caller = USER_A, action: str = "sts:AssumeRole", **context: Any) -> bool:
+def allowed(
+    doc: PolicyDocument, caller: Caller = USER_A, action: str = "sts:AssumeRole", **context: Any
+) -> bool:
     ctx = {k.replace("__", ":").casefold(): (v if isinstance(v, tuple) else (v,)) for k, v in context.items()}
     return evaluate(doc, Request(caller, action, None, ctx)).effect is Effect.ALLOW
 
@@ -93,7 +97,9 @@ def test_negated_with_several_values_means_none_of_them() -> None:
 
 
 def test_forallvalues_is_vacuously_true_on_absent_key() -> None:
-    doc = policy(trust({"ForAllValues:StringLike": {"SAML:department": ["Engineering"]}}, {"Federated": SAML.arn}))
+    doc = policy(
+        trust({"ForAllValues:StringLike": {"SAML:department": ["Engineering"]}}, {"Federated": SAML.arn})
+    )
     assert allowed(doc, SAML, "sts:AssumeRole")
     assert allowed(doc, SAML, "sts:AssumeRole", saml__department=())
     assert not allowed(doc, SAML, "sts:AssumeRole", saml__department=("Engineering", "Sales"))

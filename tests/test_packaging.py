@@ -40,8 +40,16 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
     # Copy the tracked sources so the build never writes into the work tree (build/ and egg-info).
     src = tmp_path_factory.mktemp("src") / "xacct-lint"
-    shutil.copytree(ROOT, src, ignore=shutil.ignore_patterns(".git", ".venv*", "build", "dist", "*.egg-info", "__pycache__", ".*cache*"))
-    built = _run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(out), str(src)])
+    shutil.copytree(
+        ROOT,
+        src,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv*", "build", "dist", "*.egg-info", "__pycache__", ".*cache*"
+        ),
+    )
+    built = _run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-w", str(out), str(src)]
+    )
     assert built.returncode == 0, built.stderr[-2000:]
     wheels = list(out.glob("xacct_lint-*.whl"))
     assert len(wheels) == 1
@@ -65,17 +73,30 @@ def test_installed_wheel_lints_from_another_directory(wheel: Path, tmp_path: Pat
     # Install only our wheel into the fresh environment; its dependencies come from this interpreter's
     # site-packages through a .pth path entry (a plain path line: .pth files found there are not executed, so an
     # editable install of xacct-lint in the outer environment cannot shadow the wheel).
-    installed = _run([sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", str(wheel)])
+    installed = _run(
+        [sys.executable, "-m", "pip", "--python", str(python), "install", "--no-deps", str(wheel)]
+    )
     assert installed.returncode == 0, installed.stderr[-2000:]
-    site = _run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).stdout.strip()
+    site = _run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]
+    ).stdout.strip()
     (Path(site) / "outer-deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n", encoding="utf-8")
     work = tmp_path / "elsewhere"
     work.mkdir()
     (work / "trust.json").write_text(json.dumps(BAD_TRUST, indent=2), encoding="utf-8")
-    where = _run([str(python), "-c", "import xacct_lint, xacct_lint.rules as r; print(xacct_lint.__file__); print(r.__file__)"], cwd=work)
+    where = _run(
+        [
+            str(python),
+            "-c",
+            "import xacct_lint, xacct_lint.rules as r; print(xacct_lint.__file__); print(r.__file__)",
+        ],
+        cwd=work,
+    )
     assert where.returncode == 0, where.stderr
     assert all(line.startswith(str(env_dir)) for line in where.stdout.split()), where.stdout
-    result = _run([str(python), "-m", "xacct_lint", "check", "trust.json", "--output-format", "json"], cwd=work)
+    result = _run(
+        [str(python), "-m", "xacct_lint", "check", "trust.json", "--output-format", "json"], cwd=work
+    )
     assert result.returncode == 1, result.stderr
     report = json.loads(result.stdout)
     assert [r["rule_id"] for r in report["results"] if r["rule_id"] == "XA201"] == ["XA201"]
@@ -85,7 +106,11 @@ def test_installed_wheel_lints_from_another_directory(wheel: Path, tmp_path: Pat
     assert listed.returncode == 0 and "XA201" in listed.stdout
 
 
-@pytest.mark.skipif(shutil.which("pre-commit") is None and _run([sys.executable, "-m", "pre_commit", "--version"]).returncode != 0, reason="pre-commit is not installed (it is a test extra: pip install '.[test]')")
+@pytest.mark.skipif(
+    shutil.which("pre-commit") is None
+    and _run([sys.executable, "-m", "pre_commit", "--version"]).returncode != 0,
+    reason="pre-commit is not installed (it is a test extra: pip install '.[test]')",
+)
 def test_pre_commit_try_repo(tmp_path: Path) -> None:
     # pre-commit clones the repository at HEAD, so this checks what is committed.
     if _run(["git", "-C", str(ROOT), "rev-parse", "HEAD"]).returncode != 0:

@@ -22,7 +22,10 @@ def results_for(paths: list[Path], config: Config | None = None) -> list[tuple[s
     model = load_paths(paths, config, root=ROOT)
     rules = merge_packs([named_pack("parliament")])
     results, _ = to_results(run_rules(rules, RuleContext(model, config)), {})
-    return [(r.rule.id, r.place.path, r.place.logical_path, r.place.region.start.line if r.place.region else 0) for r in results]
+    return [
+        (r.rule.id, r.place.path, r.place.logical_path, r.place.region.start.line if r.place.region else 0)
+        for r in results
+    ]
 
 
 def test_ids_are_stable_and_documented() -> None:
@@ -42,20 +45,33 @@ def test_recipe_wildcard_grants_are_reported_at_their_statements() -> None:
     dev = ROOT / "fixtures" / "recipe" / "dev-cross-account-permissions.json"
     found = results_for([dev])
     assert ("XP020", "fixtures/recipe/dev-cross-account-permissions.json", "/Statement/0", 4) in found  # s3:*
-    assert ("XP020", "fixtures/recipe/dev-cross-account-permissions.json", "/Statement/3", 33) in found  # logs:*
+    assert (
+        "XP020",
+        "fixtures/recipe/dev-cross-account-permissions.json",
+        "/Statement/3",
+        33,
+    ) in found  # logs:*
 
 
 def test_trust_policy_gets_no_missing_resource_finding(tmp_path: Path) -> None:
     trust = {
         "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "sts:AssumeRole"}],
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
     }
     path = tmp_path / "trust.json"
     path.write_text(json.dumps(trust), encoding="utf-8")
     assert results_for([path], Config()) == []
 
 
-@pytest.mark.skipif(not (SHARED / "corpora" / "aws-managed").is_dir(), reason="../shared corpora are not present")
+@pytest.mark.skipif(
+    not (SHARED / "corpora" / "aws-managed").is_dir(), reason="../shared corpora are not present"
+)
 def test_a_policy_parliament_crashes_on_is_a_note_not_a_crash() -> None:
     crasher = SHARED / "corpora" / "aws-managed" / "SageMakerStudioProjectUserRolePolicy.json"
     found = results_for([crasher], Config())

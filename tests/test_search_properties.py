@@ -20,7 +20,14 @@ from hypothesis import strategies as st
 
 from xacct_lint.evaluate.concrete import Caller, CallerType, Effect, Request, evaluate
 from xacct_lint.evaluate.operators import condition_holds
-from xacct_lint.evaluate.search import NoneExists, Unknown, Witness, assume_role_kind, candidate_callers, find_request
+from xacct_lint.evaluate.search import (
+    NoneExists,
+    Unknown,
+    Witness,
+    assume_role_kind,
+    candidate_callers,
+    find_request,
+)
 from xacct_lint.parse.json_tree import parse_json
 from xacct_lint.parse.policy import build_policy
 
@@ -51,12 +58,16 @@ def condition_entries(draw: st.DrawFn) -> tuple[str, str, list[str]]:
         values = draw(st.lists(st.sampled_from(pool), min_size=1, max_size=2, unique=True))
         return op + suffix, key, values
     if family == "number":
-        return draw(st.sampled_from(NUMBER_OPS)) + suffix, key, draw(
-            st.lists(st.sampled_from(NUMBERS), min_size=1, max_size=2, unique=True)
+        return (
+            draw(st.sampled_from(NUMBER_OPS)) + suffix,
+            key,
+            draw(st.lists(st.sampled_from(NUMBERS), min_size=1, max_size=2, unique=True)),
         )
     if family == "ip":
-        return draw(st.sampled_from(IP_OPS)) + suffix, key, draw(
-            st.lists(st.sampled_from(CIDRS), min_size=1, max_size=2, unique=True)
+        return (
+            draw(st.sampled_from(IP_OPS)) + suffix,
+            key,
+            draw(st.lists(st.sampled_from(CIDRS), min_size=1, max_size=2, unique=True)),
         )
     if family == "bool":
         return "Bool" + suffix, key, [draw(st.sampled_from(["true", "false"]))]
@@ -68,11 +79,17 @@ def condition_entries(draw: st.DrawFn) -> tuple[str, str, list[str]]:
 @st.composite
 def statements(draw: st.DrawFn) -> dict[str, Any]:
     effect = draw(st.sampled_from(["Allow", "Allow", "Deny"]))
-    principal = draw(st.sampled_from(["arn:aws:iam::111111111111:root", "*", "arn:aws:iam::222222222222:role/R"]))
+    principal = draw(
+        st.sampled_from(["arn:aws:iam::111111111111:root", "*", "arn:aws:iam::222222222222:role/R"])
+    )
     condition: dict[str, dict[str, list[str]]] = {}
     for op, key, values in draw(st.lists(condition_entries(), min_size=0, max_size=3)):
         condition.setdefault(op, {})[key] = values
-    statement: dict[str, Any] = {"Effect": effect, "Principal": {"AWS": principal}, "Action": "sts:AssumeRole"}
+    statement: dict[str, Any] = {
+        "Effect": effect,
+        "Principal": {"AWS": principal},
+        "Action": "sts:AssumeRole",
+    }
     if condition:
         statement["Condition"] = condition
     return statement
@@ -82,11 +99,41 @@ def random_value(draw: st.DrawFn, key: str) -> tuple[str, ...] | None:
     if draw(st.booleans()) and draw(st.booleans()):
         return None
     if key in KEYS["string"]:
-        return (draw(st.one_of(st.sampled_from([*STRING_CONSTANTS, "ac", "axc", "ABC", "zzz", "x-9"]), st.text("abcx-", max_size=4))),)
+        return (
+            draw(
+                st.one_of(
+                    st.sampled_from([*STRING_CONSTANTS, "ac", "axc", "ABC", "zzz", "x-9"]),
+                    st.text("abcx-", max_size=4),
+                )
+            ),
+        )
     if key in KEYS["number"]:
-        return (str(draw(st.one_of(st.sampled_from(["-1", "4", "10.2", "11", "3599", "99999"]), st.integers(-5, 4000).map(str)))),)
+        return (
+            str(
+                draw(
+                    st.one_of(
+                        st.sampled_from(["-1", "4", "10.2", "11", "3599", "99999"]),
+                        st.integers(-5, 4000).map(str),
+                    )
+                )
+            ),
+        )
     if key in KEYS["ip"]:
-        return (draw(st.sampled_from(["10.0.0.1", "10.1.2.3", "10.2.0.0", "203.0.113.5", "8.8.8.8", "2001:db8::1", "2001:db9::1"])),)
+        return (
+            draw(
+                st.sampled_from(
+                    [
+                        "10.0.0.1",
+                        "10.1.2.3",
+                        "10.2.0.0",
+                        "203.0.113.5",
+                        "8.8.8.8",
+                        "2001:db8::1",
+                        "2001:db9::1",
+                    ]
+                )
+            ),
+        )
     if key in KEYS["bool"]:
         return (draw(st.sampled_from(["true", "false"])),)
     return tuple(draw(st.lists(st.sampled_from(["Team", "Env", "Tx", "Other"]), max_size=3, unique=True)))
@@ -95,7 +142,9 @@ def random_value(draw: st.DrawFn, key: str) -> tuple[str, ...] | None:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(statements(), min_size=1, max_size=3), st.data())
 def test_search_agrees_with_brute_force(raw_statements: list[dict[str, Any]], data: st.DataObject) -> None:
-    document = build_policy(parse_json(json.dumps({"Version": "2012-10-17", "Statement": raw_statements})).root)
+    document = build_policy(
+        parse_json(json.dumps({"Version": "2012-10-17", "Statement": raw_statements})).root
+    )
     kind = assume_role_kind(None, foreign_only=False)
     result = find_request(document, kind, budget=200_000)
     assert not isinstance(result, Unknown), result
@@ -177,14 +226,28 @@ def test_operators_agree_with_independent_reading(op: str, data: st.DataObject) 
     else:
         values = data.draw(st.lists(st.sampled_from(CIDRS), min_size=1, max_size=3))
         request = data.draw(
-            st.one_of(st.none(), st.sampled_from(["10.0.0.1", "10.1.0.1", "203.0.113.1", "8.8.8.8", "2001:db8::1"]).map(lambda s: (s,)))
+            st.one_of(
+                st.none(),
+                st.sampled_from(["10.0.0.1", "10.1.0.1", "203.0.113.1", "8.8.8.8", "2001:db8::1"]).map(
+                    lambda s: (s,)
+                ),
+            )
         )
     assert condition_holds(op, None, False, tuple(values), request) == oracle(op, values, request)
 
 
 def test_witness_caller_is_principal_of_named_account() -> None:
     document = build_policy(
-        parse_json(json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "444455556666"}, "Action": "sts:AssumeRole"}]})).root
+        parse_json(
+            json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Effect": "Allow", "Principal": {"AWS": "444455556666"}, "Action": "sts:AssumeRole"}
+                    ],
+                }
+            )
+        ).root
     )
     result = find_request(document, assume_role_kind("111111111111"))
     assert isinstance(result, Witness)
@@ -198,14 +261,20 @@ def test_budget_exhaustion_is_unknown_not_clean() -> None:
     # 6**12 combinations to prove "none", far past the budget, so it must answer Unknown -- never NoneExists.
     keys = [f"aws:PrincipalTag/k{i}" for i in range(12)]
     allow = {
-        "Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole",
+        "Effect": "Allow",
+        "Principal": {"AWS": "*"},
+        "Action": "sts:AssumeRole",
         "Condition": {"StringEquals": {k: [f"v{j}" for j in range(6)] for k in keys}},
     }
     deny = {
-        "Effect": "Deny", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole",
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Action": "sts:AssumeRole",
         "Condition": {"StringLike": {k: "*" for k in keys}},
     }
-    document = build_policy(parse_json(json.dumps({"Version": "2012-10-17", "Statement": [allow, deny]})).root)
+    document = build_policy(
+        parse_json(json.dumps({"Version": "2012-10-17", "Statement": [allow, deny]})).root
+    )
     result = find_request(document, assume_role_kind(None), budget=5_000)
     assert isinstance(result, Unknown)
     assert "budget" in result.reason

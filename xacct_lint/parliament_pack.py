@@ -21,10 +21,20 @@ from xacct_lint.engine.context import RuleContext
 from xacct_lint.engine.registry import RulePack
 from xacct_lint.engine.rule import Finding, Precision, Rule, RuleMeta, Severity
 from xacct_lint.model.inventory import Policy, PolicyKind
-from xacct_lint.parliament_adapter import PARLIAMENT_ISSUES, ParliamentIssueInfo, ParliamentResult, analyze_policy
+from xacct_lint.parliament_adapter import (
+    PARLIAMENT_ISSUES,
+    ParliamentIssueInfo,
+    ParliamentResult,
+    analyze_policy,
+)
 
 PACK_NAME = "parliament"
-_SEVERITY = {"CRITICAL": Severity.ERROR, "HIGH": Severity.ERROR, "MEDIUM": Severity.WARNING, "LOW": Severity.NOTE}
+_SEVERITY = {
+    "CRITICAL": Severity.ERROR,
+    "HIGH": Severity.ERROR,
+    "MEDIUM": Severity.WARNING,
+    "LOW": Severity.NOTE,
+}
 _MEMO_KEY = "parliament:results"
 
 
@@ -62,17 +72,17 @@ def _check(info: ParliamentIssueInfo, ctx: RuleContext) -> Iterator[Finding]:
                 continue
             pointer = issue.extra.get("path")
             if pointer is None:
-                pointer = policy.document.statements[issue.statement_index].pointer if _has(policy, issue.statement_index) else ""
+                index = issue.statement_index
+                statements = policy.document.statements
+                pointer = (
+                    statements[index].pointer if index is not None and 0 <= index < len(statements) else ""
+                )
             yield Finding(
                 info.rule_id,
                 f"{info.title}: {issue.detail}" if issue.detail else info.title,
                 policy.at(pointer),
                 properties={"parliament_code": info.code, "fingerprint_key": issue.detail},
             )
-
-
-def _has(policy: Policy, index: int | None) -> bool:
-    return index is not None and 0 <= index < len(policy.document.statements)
 
 
 def _doc(info: ParliamentIssueInfo, version: str) -> str:
@@ -112,8 +122,16 @@ def parliament_pack() -> RulePack:
     version = parliament_version()
     rules = []
     for info in sorted(PARLIAMENT_ISSUES.values(), key=lambda i: i.rule_id):
-        meta = RuleMeta(info.rule_id, info.name, _SEVERITY.get(info.severity, Severity.WARNING), ("parliament",))
+        meta = RuleMeta(
+            info.rule_id, info.name, _SEVERITY.get(info.severity, Severity.WARNING), ("parliament",)
+        )
         rules.append(
-            Rule(meta=meta, doc=_doc(info, version).strip(), check=partial(_check, info), pack=PACK_NAME, module=__name__)
+            Rule(
+                meta=meta,
+                doc=_doc(info, version).strip(),
+                check=partial(_check, info),
+                pack=PACK_NAME,
+                module=__name__,
+            )
         )
     return RulePack(PACK_NAME, tuple(rules))

@@ -76,7 +76,9 @@ def rule_from_module(pack: str, module: ModuleType) -> Rule:
     if not callable(check):
         raise RulePackError(f"{where}: no check(ctx) function")
     if not RULE_ID.match(meta.id):
-        raise RulePackError(f"{where}: malformed rule id {meta.id!r} (expected two capitals and three digits)")
+        raise RulePackError(
+            f"{where}: malformed rule id {meta.id!r} (expected two capitals and three digits)"
+        )
     if not RULE_NAME.match(meta.name):
         raise RulePackError(f"{where}: malformed rule name {meta.name!r} (expected kebab-case)")
     doc = module.__doc__ or ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from xacct_lint.model.inventory import Location
@@ -18,7 +18,7 @@ RULE_NAME = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DOC_SECTIONS = ("What it does", "Why is this bad", "Example", "Use instead", "References")
 
 
-class Severity(str, Enum):
+class Severity(StrEnum):
     """How bad a finding is; configuration may override a rule's default."""
 
     ERROR = "error"
@@ -31,7 +31,7 @@ class Severity(str, Enum):
         return {"error": 3, "warning": 2, "note": 1}[self.value]
 
 
-class Precision(str, Enum):
+class Precision(StrEnum):
     """How sure a semantic finding is."""
 
     EXACT = "exact"  # proved by the evaluator (a witness, or an exhaustive search)

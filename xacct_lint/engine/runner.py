@@ -67,7 +67,9 @@ def place_of(location: Location) -> Place:
     if span is None:
         return Place(source.display_path, location.logical_path, None)
     region = source.region(span)
-    return Place(source.display_path, location.logical_path, region, source.line_text(region.start.line).strip())
+    return Place(
+        source.display_path, location.logical_path, region, source.line_text(region.start.line).strip()
+    )
 
 
 def fingerprint(rule_id: str, path: str, logical_path: str, message_key: str = "") -> str:
@@ -115,7 +117,9 @@ def to_results(
         severity = Severity(override) if override else (finding.severity or meta.severity)
         place = place_of(finding.location)
         related = tuple((place_of(loc), text) for loc, text in finding.related)
-        fp = fingerprint(meta.id, place.path, place.logical_path, finding.properties.get("fingerprint_key", ""))
+        fp = fingerprint(
+            meta.id, place.path, place.logical_path, finding.properties.get("fingerprint_key", "")
+        )
         if fp in baseline:
             suppressed += 1
             continue
@@ -154,4 +158,6 @@ def load_baseline(path: Path) -> frozenset[str]:
 
 def baseline_document(results: Sequence[Result]) -> str:
     """Return the baseline file content that accepts all given results."""
-    return json.dumps({"version": 1, "fingerprints": sorted({r.fingerprint for r in results})}, indent=2) + "\n"
+    return (
+        json.dumps({"version": 1, "fingerprints": sorted({r.fingerprint for r in results})}, indent=2) + "\n"
+    )

@@ -56,7 +56,9 @@ def witness_finding(
 ) -> Finding:
     """Return a finding that carries a witness (already confirmed by the concrete evaluator)."""
     precision = Precision.UNKNOWN if witness.precision_note else Precision.EXACT
-    text = message if not witness.precision_note else f"{message} (precision unknown: {witness.precision_note})"
+    text = (
+        message if not witness.precision_note else f"{message} (precision unknown: {witness.precision_note})"
+    )
     return Finding(
         rule_id,
         text,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from xacct_lint.evaluate.operators import condition_holds, glob_match
 from xacct_lint.parse.policy import ConditionEntry, PolicyDocument, PrincipalBlock, PrincipalEntry, Statement
@@ -23,7 +23,7 @@ VARIABLE = re.compile(r"\$\{([^}]*)\}")
 _SPECIAL_VARIABLES = {"*": "*", "?": "?", "$": "$"}
 
 
-class CallerType(str, Enum):
+class CallerType(StrEnum):
     """Who is making the request."""
 
     USER = "user"  # an IAM user (long-term keys or a GetSessionToken session)
@@ -36,7 +36,9 @@ class CallerType(str, Enum):
     ANONYMOUS = "anonymous"
 
 
-AWS_IDENTITIES = frozenset({CallerType.USER, CallerType.ROLE_SESSION, CallerType.ROOT, CallerType.FEDERATED_USER})
+AWS_IDENTITIES = frozenset(
+    {CallerType.USER, CallerType.ROLE_SESSION, CallerType.ROOT, CallerType.FEDERATED_USER}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +79,7 @@ class Request:
     context: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-class Effect(str, Enum):
+class Effect(StrEnum):
     """The outcome of evaluating a policy."""
 
     ALLOW = "allow"
@@ -185,7 +187,9 @@ def action_matches(statement: Statement, action: str) -> bool:
     return False
 
 
-def resource_matches(statement: Statement, resource: str | None, variables: bool, ctx: Mapping[str, tuple[str, ...]]) -> bool:
+def resource_matches(
+    statement: Statement, resource: str | None, variables: bool, ctx: Mapping[str, tuple[str, ...]]
+) -> bool:
     """Return whether Resource/NotResource covers the resource (no resource given: not restricted)."""
     if resource is None:
         return True
@@ -216,7 +220,9 @@ def caller_in_statement(statement: Statement, caller: Caller, has_principal_elem
     return not has_principal_element
 
 
-def entry_holds(entry: ConditionEntry, context: Mapping[str, tuple[str, ...]], variables: bool) -> tuple[bool, bool]:
+def entry_holds(
+    entry: ConditionEntry, context: Mapping[str, tuple[str, ...]], variables: bool
+) -> tuple[bool, bool]:
     """Return (holds, had_unresolved_variable) for one condition entry against a request context."""
     if entry.operator.base is None:
         return False, False  # an unknown operator never matches (IAM rejects such policies)

@@ -16,6 +16,7 @@ import re
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from typing import Any
 
 POSITIVE_FORM = {
     "StringNotEquals": "StringEquals",
@@ -146,17 +147,18 @@ def positive_match(base: str, request_value: str, policy_value: str) -> bool:
     raise ValueError(f"not a value operator: {base}")
 
 
-def _compare(relation: str, left: object, right: object) -> bool:
+def _compare(relation: str, left: Any, right: Any) -> bool:
+    # Both sides are Decimals or both are datetimes: the caller parsed them with the same function.
     if relation == "Equals":
-        return left == right
+        return bool(left == right)
     if relation == "LessThan":
-        return left < right  # type: ignore[operator]
+        return bool(left < right)
     if relation == "LessThanEquals":
-        return left <= right  # type: ignore[operator]
+        return bool(left <= right)
     if relation == "GreaterThan":
-        return left > right  # type: ignore[operator]
+        return bool(left > right)
     if relation == "GreaterThanEquals":
-        return left >= right  # type: ignore[operator]
+        return bool(left >= right)
     raise ValueError(f"unknown relation {relation}")
 
 

@@ -17,7 +17,7 @@ What the caller may put into the request depends on who it is and which API it c
 iam-facts §2, §3, §5, §8): keys the API never carries are pinned absent, keys bound to the principal
 (``aws:PrincipalArn``, ``aws:PrincipalAccount``, ``aws:userid``...) take the principal's value, everything else
 is free. Rules add :class:`KeyPin` constraints ("``sts:ExternalId`` absent"). Every witness is re-evaluated by
-the concrete evaluator before it is returned; a disagreement raises :class:`WitnessDisagreement` (a bug).
+the concrete evaluator before it is returned; a disagreement raises :class:`WitnessDisagreementError` (a bug).
 The search stops at a budget and answers :class:`Unknown` instead of guessing.
 """
 
@@ -82,7 +82,7 @@ _PRINCIPAL_TYPE = {
 }
 
 
-class WitnessDisagreement(AssertionError):
+class WitnessDisagreementError(AssertionError):
     """The search produced a request that the concrete evaluator does not allow: a bug in one of them."""
 
 
@@ -263,7 +263,11 @@ class Witness:
             parts.append("--saml-assertion <assertion" + (f" with {', '.join(attrs)}" if attrs else "") + ">")
             return " ".join(parts)
         if action == "sts:assumerolewithwebidentity":
-            claims = [f"{self.key_names.get(k, k)}={_show(v)}" for k, v in sorted(ctx.items()) if ":" in k and not k.startswith(("aws:", "sts:"))]
+            claims = [
+                f"{self.key_names.get(k, k)}={_show(v)}"
+                for k, v in sorted(ctx.items())
+                if ":" in k and not k.startswith(("aws:", "sts:"))
+            ]
             return (
                 f"aws sts assume-role-with-web-identity --role-arn {arn} --role-session-name {PROBE_SESSION} "
                 f"--web-identity-token <token{' with ' + ', '.join(claims) if claims else ''}>"
@@ -364,11 +368,12 @@ def _callers_for_arn(arn: str) -> list[Caller]:
         ]  # fmt: skip
     if resource.startswith("role/"):
         name = resource.rsplit("/", 1)[-1]
-        return [Caller(CallerType.ROLE_SESSION, arn, account, f"arn:aws:sts::{account}:assumed-role/{name}/{PROBE_SESSION}")]
+        session = f"arn:aws:sts::{account}:assumed-role/{name}/{PROBE_SESSION}"
+        return [Caller(CallerType.ROLE_SESSION, arn, account, session)]
     if resource.startswith("user/"):
         return [Caller(CallerType.USER, arn, account)]
     if resource.startswith("assumed-role/"):
-        _, role_name, _session = (resource.split("/", 2) + ["", ""])[:3]
+        _, role_name, _session = [*resource.split("/", 2), "", ""][:3]
         return [Caller(CallerType.ROLE_SESSION, f"arn:aws:iam::{account}:role/{role_name}", account, arn)]
     if resource.startswith("federated-user/"):
         return [Caller(CallerType.FEDERATED_USER, arn, account)]
@@ -401,12 +406,12 @@ def candidate_callers(policy: PolicyDocument) -> list[Caller]:
                         callers.extend(_callers_for_arn(value))
                     else:
                         callers.append(Caller(CallerType.WEB_IDENTITY, value, None))
-        for entry in statement.conditions:
-            if entry.key_lower == "aws:principalaccount":
-                accounts.update(v.text for v in entry.values if v.text.isdigit() and len(v.text) == 12)
-            elif entry.key_lower == "aws:principalarn":
-                for value in entry.values:
-                    parts = value.text.split(":", 5)
+        for condition in statement.conditions:
+            if condition.key_lower == "aws:principalaccount":
+                accounts.update(v.text for v in condition.values if v.text.isdigit() and len(v.text) == 12)
+            elif condition.key_lower == "aws:principalarn":
+                for arn_value in condition.values:
+                    parts = arn_value.text.split(":", 5)
                     if len(parts) == 6 and ("*" in parts[4] or "?" in parts[4]):
                         # A wildcard account (arn:aws:iam::*:role/deploy) admits that principal in an account
                         # the policy names nowhere: instantiate it there.
@@ -439,8 +444,11 @@ class _Template:
 DomainItem = ContextValue | _Template
 
 
+_WILDCARD_OPERATORS = frozenset({"StringLike", "StringNotLike", "ArnLike", "ArnNotLike", "ArnEquals", "ArnNotEquals"})
+
+
 def _fill(pattern: str, filler: str) -> str:
-    return pattern.replace("*", filler).replace("?", "x" if filler else "x")
+    return pattern.replace("*", filler).replace("?", "x")
 
 
 def _string_reps(values: set[tuple[str, str]]) -> list[str]:
@@ -448,11 +456,10 @@ def _string_reps(values: set[tuple[str, str]]) -> list[str]:
     patterns: list[tuple[str, bool]] = []
     constants: set[str] = set()
     for base, text in sorted(values):
-        if base in ("StringLike", "StringNotLike", "ArnLike", "ArnNotLike", "ArnEquals", "ArnNotEquals"):
-            if "*" in text or "?" in text:
-                patterns.append((text, base.startswith("Arn")))
-                reps.extend((_fill(text, ""), _fill(text, "xq"), _fill(text, "AB12")))
-                continue
+        if base in _WILDCARD_OPERATORS and ("*" in text or "?" in text):
+            patterns.append((text, base.startswith("Arn")))
+            reps.extend((_fill(text, ""), _fill(text, "xq"), _fill(text, "AB12")))
+            continue
         reps.append(text)
         constants.add(text.casefold())
         if "IgnoreCase" in base:
@@ -926,7 +933,7 @@ def _search_statement(
         request = Request(caller, kind.action, kind.resource, concrete)
         decision = evaluate(policy, request)
         if decision.effect is not Effect.ALLOW:
-            raise WitnessDisagreement(
+            raise WitnessDisagreementError(
                 f"search found {concrete} for {caller} allowed by {allow.pointer}, evaluator says {decision.effect}"
             )
         _check_decision(decision, allow)
@@ -935,7 +942,7 @@ def _search_statement(
         shown = tuple(k for k in keys if k in mentioned or (k in pins and pins[k].shown))
         return Witness(request, kind, allow, dict(key_names), shown, note)
 
-    def assign(index: int) -> Witness | None | Unknown:
+    def assign(index: int) -> Witness | Unknown | None:
         nonlocal unresolved_seen
         if not counter.spend():
             return Unknown(f"search budget of {counter.limit} combinations exhausted", counter.used)
@@ -993,7 +1000,7 @@ def _search_statement(
 
 def _check_decision(decision: Decision, allow: Statement) -> None:
     if allow not in decision.deciding:
-        raise WitnessDisagreement(f"statement {allow.pointer} did not take part in the decision")
+        raise WitnessDisagreementError(f"statement {allow.pointer} did not take part in the decision")
 
 
 def statement_kinds(statement: Statement, role_account: str | None) -> list[RequestKind]:
@@ -1022,7 +1029,7 @@ def product_size(domains: Iterable[Sequence[object]]) -> int:
 
 
 __all__ = [
-    "KeyPin", "NoneExists", "RequestKind", "SearchResult", "Unknown", "Witness", "WitnessDisagreement",
+    "KeyPin", "NoneExists", "RequestKind", "SearchResult", "Unknown", "Witness", "WitnessDisagreementError",
     "absent", "assume_role_kind", "candidate_callers", "describe_caller", "find_request", "present_not_in",
     "saml_kind", "service_kind", "statement_kinds", "tag_session_kind", "web_identity_kind",
 ]  # fmt: skip

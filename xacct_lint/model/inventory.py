@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from xacct_lint.parse.json_tree import JNode
 from xacct_lint.parse.policy import PolicyDocument
@@ -20,7 +20,7 @@ ROLE_ARN = re.compile(r"^arn:(aws[a-z-]*):iam::(\d{12}):role/(?:(.*)/)?([^/]+)$"
 ARN_ACCOUNT = re.compile(r"^arn:aws[a-z-]*:[a-z0-9-]*:[a-z0-9-]*:(\d{12}):")
 
 
-class PolicyKind(str, Enum):
+class PolicyKind(StrEnum):
     """What a policy document governs."""
 
     TRUST = "trust"  # a role's trust (assume-role) policy
