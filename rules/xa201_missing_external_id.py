@@ -57,11 +57,13 @@ from xacct_lint.evaluate.search import (
     KeyPin,
     NoneExists,
     Unknown,
+    Witness,
     absent,
     assume_role_kind,
     describe_caller,
     find_request,
 )
+from xacct_lint.model.inventory import Policy
 
 META = RuleMeta(id="XA201", name="missing-external-id", severity=Severity.ERROR, tags=("trust", "condition"))
 
@@ -76,35 +78,41 @@ _OUTSIDE_ORG = {
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
-    """Yield one finding per trust policy that a foreign principal can assume without an ExternalId."""
+    """Yield one finding per Allow statement through which a foreign principal gets in without an ExternalId."""
     for policy in ctx.model.trust_policies():
         account = role_account_of(policy)
         if not ctx.config.requires(account, "external-id"):
             continue
         kind = assume_role_kind(account, foreign_only=True)
         pins = {"sts:ExternalId": absent(), **_OUTSIDE_ORG}
-        result = find_request(policy.document, kind, pins, budget=ctx.search_budget)
-        if isinstance(result, NoneExists):
-            continue
-        if isinstance(result, Unknown):
-            yield undecided_finding(
-                META.id,
-                policy,
-                "/Statement",
-                "a foreign principal can assume this role without an ExternalId",
-                result,
+        # Each Allow statement is asked on its own (Denies still apply), so every statement that lets callers
+        # in is reported -- not only the first one found, which would depend on statement order.
+        for statement in policy.document.statements:
+            if not statement.is_allow:
+                continue
+            result = find_request(
+                policy.document, kind, pins, budget=ctx.search_budget, only_statement=statement
             )
-            continue
-        statement = result.statement
-        tested = entries_for(statement, "sts:ExternalId")
-        if tested:
-            operators = ", ".join(sorted({e.operator.canonical for e in tested}))
-            why = f"its {operators} condition on sts:ExternalId passes when the caller sends none"
-        else:
-            why = "it has no sts:ExternalId condition"
-        where = "" if account is None else f" (role account {account})"
-        message = (
-            f"{describe_caller(result.request.caller)} can assume this role without an ExternalId{where}: "
-            f"{statement.pointer} allows it because {why}"
-        )
-        yield witness_finding(META.id, message, policy, result, culprit_pointer(statement, "sts:ExternalId"))
+            if isinstance(result, NoneExists):
+                continue
+            if isinstance(result, Unknown):
+                question = f"a foreign principal can assume this role through {statement.pointer} without an ExternalId"
+                yield undecided_finding(META.id, policy, statement.pointer, question, result)
+                continue
+            yield _finding(policy, result, account)
+
+
+def _finding(policy: Policy, result: Witness, account: str | None) -> Finding:
+    statement = result.statement
+    tested = entries_for(statement, "sts:ExternalId")
+    if tested:
+        operators = ", ".join(sorted({e.operator.canonical for e in tested}))
+        why = f"its {operators} condition on sts:ExternalId passes when the caller sends none"
+    else:
+        why = "it has no sts:ExternalId condition"
+    where = "" if account is None else f" (role account {account})"
+    message = (
+        f"{describe_caller(result.request.caller)} can assume this role without an ExternalId{where}: "
+        f"{statement.pointer} allows it because {why}"
+    )
+    return witness_finding(META.id, message, policy, result, culprit_pointer(statement, "sts:ExternalId"))
