@@ -201,16 +201,14 @@ def test_xa202_literal_star_under_string_equals_is_explained() -> None:
     assert "StringEquals compares wildcards literally" in finding.message
 
 
-def test_xa202_template_variable_is_a_placeholder_and_the_search_says_undecided() -> None:
+def test_xa202_template_variable_is_a_placeholder_and_nothing_else() -> None:
+    # "${PROD_EXTERNAL_ID}" names no condition key: IAM can never resolve it, so the value matches nothing and
+    # the search proves that no other ExternalId gets in -- only the placeholder itself is reported.
     policy = trust(statement({"StringEquals": {"sts:ExternalId": "${PROD_EXTERNAL_ID}"}}))
     findings = run(XA202, [policy])
-    assert spots(findings) == [
-        ("XA202", "/Statement/0", 4, 5),
-        ("XA202", "/Statement/0/Condition/StringEquals/sts:ExternalId", 12, 11),
-    ]
-    note = next(f for f in findings if f.precision is Precision.UNKNOWN)
-    assert note.severity is Severity.NOTE and note.message.startswith("could not decide")
-    error = next(f for f in findings if f.precision is Precision.EXACT)
+    assert spots(findings) == [("XA202", "/Statement/0/Condition/StringEquals/sts:ExternalId", 12, 11)]
+    [error] = findings
+    assert error.precision is Precision.EXACT
     assert "placeholder that was never filled in (template variable ${PROD_EXTERNAL_ID})" in error.message
 
 
