@@ -300,7 +300,9 @@ def test_xa207_a_deny_that_refuses_requests_without_the_key_guards_the_allow() -
 
 
 def test_xa207_deny_statements_only_get_the_single_valued_note() -> None:
-    multi = statement({"ForAllValues:StringNotEquals": {"aws:PrincipalOrgPaths": ["Department"]}}, effect="Deny")
+    multi = statement(
+        {"ForAllValues:StringNotEquals": {"aws:PrincipalOrgPaths": ["Department"]}}, effect="Deny"
+    )
     single = statement(
         {"ForAllValues:StringNotEquals": {"aws:PrincipalTag/team": ["platform"]}}, effect="Deny"
     )

@@ -99,7 +99,9 @@ class KeyPin:
     constants: tuple[str, ...] = ()
     operator: str = "StringEquals"
     description: str = ""
-    shown: bool = True  # False: a background assumption, listed in the witness only when the policy tests the key
+    shown: bool = (
+        True  # False: a background assumption, listed in the witness only when the policy tests the key
+    )
 
 
 def absent() -> KeyPin:
@@ -133,7 +135,11 @@ class RequestKind:
 
 
 def assume_role_kind(
-    role_account: str | None, *, foreign_only: bool = True, accounts: Iterable[str] | None = None, name: str = ""
+    role_account: str | None,
+    *,
+    foreign_only: bool = True,
+    accounts: Iterable[str] | None = None,
+    name: str = "",
 ) -> RequestKind:
     """``sts:AssumeRole`` from an IAM user or role session of another account (or of ``accounts``)."""
     allowed = frozenset(accounts) if accounts is not None else None
@@ -256,8 +262,14 @@ class Witness:
         if action == "sts:tagsession":  # always authorised beside the AssumeRole* call that passes the tags
             action = _TAGGED_CALL.get(self.request.caller.type, "sts:assumerole")
         if action == "sts:assumerolewithsaml":
-            parts = [f"aws sts assume-role-with-saml --role-arn {arn} --principal-arn {self.request.caller.arn}"]
-            attrs = [f"{self.key_names.get(k, k)}={_show(v)}" for k, v in sorted(ctx.items()) if k.startswith("saml:")]
+            parts = [
+                f"aws sts assume-role-with-saml --role-arn {arn} --principal-arn {self.request.caller.arn}"
+            ]
+            attrs = [
+                f"{self.key_names.get(k, k)}={_show(v)}"
+                for k, v in sorted(ctx.items())
+                if k.startswith("saml:")
+            ]
             # Session tags arrive as PrincipalTag attributes (iam-facts §4.1).
             attrs.extend(f"PrincipalTag:{key}=x" for key in ctx.get("aws:tagkeys") or ())
             parts.append("--saml-assertion <assertion" + (f" with {', '.join(attrs)}" if attrs else "") + ">")
@@ -285,7 +297,11 @@ class Witness:
         mfa = ctx.get("aws:multifactorauthpresent")
         if mfa == ("true",):
             parts.append("--serial-number <mfa-device-arn> --token-code <code>")
-        tags = [(k.split("/", 1)[1], v[0]) for k, v in sorted(ctx.items()) if k.startswith("aws:requesttag/") and v]
+        tags = [
+            (k.split("/", 1)[1], v[0])
+            for k, v in sorted(ctx.items())
+            if k.startswith("aws:requesttag/") and v
+        ]
         named = {k.casefold() for k, _ in tags}
         tags.extend((k, "x") for k in ctx.get("aws:tagkeys") or () if k.casefold() not in named)
         if tags:
@@ -444,7 +460,9 @@ class _Template:
 DomainItem = ContextValue | _Template
 
 
-_WILDCARD_OPERATORS = frozenset({"StringLike", "StringNotLike", "ArnLike", "ArnNotLike", "ArnEquals", "ArnNotEquals"})
+_WILDCARD_OPERATORS = frozenset(
+    {"StringLike", "StringNotLike", "ArnLike", "ArnNotLike", "ArnEquals", "ArnNotEquals"}
+)
 
 
 def _fill(pattern: str, filler: str) -> str:
@@ -573,7 +591,9 @@ def _domain_for(
         for value in entry.values:
             if variables and base != "Null" and VARIABLE.search(value.text):
                 templates.append(_Template(value.text))
-                uses.append((base, substitute(value.text, {}) or value.text.replace("${", "").replace("}", "")))
+                uses.append(
+                    (base, substitute(value.text, {}) or value.text.replace("${", "").replace("}", ""))
+                )
             else:
                 uses.append((base, value.text))
     if pin is not None:
@@ -618,7 +638,9 @@ def _userid_values(caller: Caller, uses: Sequence[str]) -> list[ContextValue]:
                     role_ids.add(head)
                 if sep:
                     names.add(tail)
-        valid_names = sorted(n for n in names if 2 <= len(n) <= 64 and all(c.isalnum() or c in "_+=,.@-" for c in n))
+        valid_names = sorted(
+            n for n in names if 2 <= len(n) <= 64 and all(c.isalnum() or c in "_+=,.@-" for c in n)
+        )
         return [(f"{rid}:{name}",) for rid in sorted(role_ids) for name in valid_names]
     return [None]
 
@@ -698,7 +720,17 @@ def _required_claim(key: str) -> bool:
 
 def _looks_like_provider_key(key: str) -> bool:
     provider, _, claim = key.rpartition(":")
-    return ("." in provider) and claim in {"aud", "sub", "amr", "azp", "oaud", "id", "email", "user_id", "app_id"}
+    return ("." in provider) and claim in {
+        "aud",
+        "sub",
+        "amr",
+        "azp",
+        "oaud",
+        "id",
+        "email",
+        "user_id",
+        "app_id",
+    }
 
 
 def _consistent(ctx: Mapping[str, ContextValue]) -> bool:
@@ -805,7 +837,9 @@ def find_request(
         if not kind.admits(caller):
             continue
         for allow in allows:
-            if not (caller_in_statement(allow, caller, principal_element) and action_matches(allow, kind.action)):
+            if not (
+                caller_in_statement(allow, caller, principal_element) and action_matches(allow, kind.action)
+            ):
                 continue
             relevant_denies = [
                 d for d in denies
@@ -889,8 +923,8 @@ def _search_statement(
         if key == "sts:transitivetagkeys":
             # Transitive keys must be among the passed tag keys (_consistent): they need TagKeys' constants too.
             entries = [*entries, *entries_by_key.get("aws:tagkeys", ())]
-        domain: list[DomainItem] = list(bound) if bound is not None else _domain_for(
-            key, entries, pins.get(key), variables
+        domain: list[DomainItem] = (
+            list(bound) if bound is not None else _domain_for(key, entries, pins.get(key), variables)
         )
         if caller.type is CallerType.WEB_IDENTITY and _required_claim(key):
             # An OIDC ID token always carries iss, sub and aud (OpenID Connect Core 1.0 §2, "REQUIRED"), so
