@@ -226,3 +226,20 @@ def test_recipe_files_are_the_heredocs_with_placeholders_filled() -> None:
         body = "\n".join(line[3:] for line in heredocs[name].split("\n"))
         expected = re.sub(r"\$\{(\w+)\}", lambda m: values[m.group(1)], body)
         assert (RECIPE / name).read_text(encoding="utf-8") == expected, name
+
+
+def test_mapping_path_is_part_of_the_role_arn(tmp_path: Path) -> None:
+    (tmp_path / "xacct-lint.toml").write_text(
+        '[accounts.prod]\nid = "222222222222"\n\n[[roles]]\nname = "Deploy"\naccount = "prod"\n'
+        'path = "/ops/"\ntrust-policy = "trust.json"\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "trust.json").write_text(
+        '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", '
+        '"Principal": {"AWS": "111111111111"}, "Action": "sts:AssumeRole"}]}',
+        encoding="utf-8",
+    )
+    config = load_config(tmp_path / "xacct-lint.toml")
+    model = load_paths([tmp_path / "trust.json"], config, root=tmp_path)
+    assert [(r.arn, r.path) for r in model.roles] == [("arn:aws:iam::222222222222:role/ops/Deploy", "/ops/")]
+    assert model.policies[0].role_arn == "arn:aws:iam::222222222222:role/ops/Deploy"

@@ -132,8 +132,8 @@ def _role_for(
 ) -> Role:
     account = config.account_by_name(mapping.account)
     assert account is not None  # load_config rejects mappings naming unknown accounts
-    arn = f"arn:aws:iam::{account.id}:role/{mapping.name}"
-    role = Role(arn=arn, name=mapping.name, account_id=account.id)
+    arn = f"arn:aws:iam::{account.id}:role{mapping.path}{mapping.name}"
+    role = Role(arn=arn, name=mapping.name, account_id=account.id, path=mapping.path)
     if source is not None:
         role.location = Location(source, None, "", span=block.name if block else Span(0, 0))
     if mapping.max_session_duration is not None:

@@ -49,6 +49,7 @@ class RoleMapping:
     trust_policy: Path | None
     permission_policies: tuple[Path, ...]
     max_session_duration: int | None = None
+    path: str = "/"  # the role's IAM path; part of its ARN (arn:aws:iam::N:role/<path><name>)
 
 
 @dataclass(frozen=True)
@@ -188,6 +189,7 @@ def _build(data: Mapping[str, Any], path: Path) -> Config:
                 trust_policy=(base / trust).resolve() if trust else None,
                 permission_policies=tuple((base / p).resolve() for p in raw.get("permission-policies", ())),
                 max_session_duration=raw.get("max-session-duration"),
+                path=raw.get("path", "/"),
             )
         )
     tags = data.get("session-tags", {})
