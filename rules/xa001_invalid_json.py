@@ -4,8 +4,16 @@
 Reports every input the loaders could not turn into a document: JSON syntax errors (a trailing comma, a
 missing quote, a comment), bytes that are not UTF-8 or UTF-16 text, a policy embedded as a string in an AWS
 CLI export that does not parse, and files that cannot be read at all (permission denied, vanished, a FIFO or
-device, a symbolic-link loop, larger than the size limit), and AWS CLI exports whose roles or users lack the ARN
-that ties their policies to an account (the policies are still checked, but account-specific rules cannot apply).
+device, a symbolic-link loop, larger than the size limit), documents nested deeper or policies with more
+statements than the configured `[limits]` allow (`max-depth`, `max-statements`), and AWS CLI exports whose
+roles or users lack the ARN that ties their policies to an account (the policies are still checked, but
+account-specific rules cannot apply).
+CloudFormation templates too: YAML that does not parse, a YAML document over a safety limit (an alias "bomb"
+that expands past the node budget, nesting deeper than the limit), and what CloudFormation itself would
+reject -- YAML tags that are not its short-form functions, YAML aliases and merge keys, malformed intrinsic
+functions (the rest of the template is still checked). And inputs that disagree: the same role with different
+trust policies or session durations in two exports (or a template and an export), or a file whose ARNs name
+another account than the configuration's `[[templates]]` entry gives it (every version is still checked).
 The finding points at the first bad character when there is one.
 
 ## Why is this bad
@@ -41,6 +49,7 @@ is strict JSON too (no comments, no trailing commas), so the document would also
 - https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html
 - https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html#reference_iam-quotas-names
 - https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_policy-validator.html
+- https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/template-formats.html
 """
 
 from __future__ import annotations
@@ -63,9 +72,18 @@ _INTROS = {
     "not-a-file": "{message}",
     "not-a-regular-file": "{message}",
     "symlink-loop": "{message}; nothing was read",
+    # A policy over the [limits] max-statements bound (xacct_lint.load.limits): left out whole, never cut short.
+    "too-many-statements": "{message}",
     # An AWS CLI export whose role or user lacks its ARN: the policies are still checked, but without the
     # account they belong to, so account-specific rules cannot apply to them.
     "invalid-export": "{message}",
+    # CloudFormation templates (xacct_lint.load.cloudformation): YAML that does not parse or exceeds a safety
+    # limit leaves the template unread; what CloudFormation would reject is reported, the rest still checked.
+    "invalid-yaml": "{message}; nothing in this template was checked",
+    "yaml-limit": "{message}; nothing in this template was checked",
+    "invalid-template": "{message}",
+    # Several inputs disagree about one role or one file's account (xacct_lint.load.accounts): all are checked.
+    "conflicting-sources": "{message}",
 }
 CODES = frozenset(_INTROS)
 

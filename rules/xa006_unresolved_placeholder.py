@@ -18,6 +18,13 @@ literal text, and a separate finding says so.
 
 Documentation account IDs such as `111122223333` look like real values and are not reported.
 
+In a CloudFormation template the loader resolves what it can (parameters with defaults or configured values,
+the configured account and Region, `Fn::Sub`, `Fn::Join`, ...). What stays unknown until deployment -- a
+parameter without a default, a generated resource name, `Fn::ImportValue` -- is kept as a *symbol* spelled
+as `Fn::Sub` would spell it (`${ExternalIdParam}`, `${ProdRole.Arn}`, `${AWS::AccountId}`). This rule reports
+each symbol as a warning naming the expression and why it is unknown, and also a condition (`Fn::If`, a
+resource's `Condition`) that cannot be decided, for which the template is checked as if it held.
+
 ## Why is this bad
 IAM does not know about templates: `"sts:ExternalId": "${PROD_EXTERNAL_ID}"` requires callers to send that
 literal string, `arn:aws:iam::<ACCOUNT_ID>:root` names no account. The policy deploys, and then either nobody
@@ -71,6 +78,7 @@ from xacct_lint.engine.context import RuleContext
 from xacct_lint.engine.rule import Finding, RuleMeta, Severity
 from xacct_lint.model.inventory import Policy
 from xacct_lint.parse.json_tree import JNode, escape_pointer_token
+from xacct_lint.parse.symbols import Symbol, symbols_at
 
 META = RuleMeta(id="XA006", name="unresolved-placeholder", severity=Severity.ERROR, tags=("document",))
 
@@ -119,11 +127,33 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         for pointer, text, is_key in _strings(policy.document.root):
             if not _MAY_HOLD_TEMPLATE.search(text):
                 continue
-            placeholders, variables = scan(text)
+            symbols = () if is_key else symbols_at(policy.document.root, pointer)
+            rest = text
+            if symbols:
+                # A template value unknown before deployment: say what it is; scan only the rest of the string.
+                message = _symbol_message(symbols)
+                yield Finding(META.id, message, policy.at(pointer), severity=Severity.WARNING)
+                for symbol in symbols:
+                    rest = rest.replace(symbol.placeholder, "")
+            placeholders, variables = scan(rest)
             if placeholders:
                 yield Finding(META.id, _placeholder_message(text, placeholders, is_key), policy.at(pointer))
             if variables and not enabled and not is_key:
                 yield Finding(META.id, _literal_variable_message(policy, variables), policy.at(pointer))
+
+    for problem in ctx.model.problems:
+        if problem.code == "unresolved-template":  # a template condition or account that cannot be known
+            yield Finding(META.id, problem.message, problem.location, severity=Severity.WARNING)
+
+
+def _symbol_message(symbols: tuple[Symbol, ...]) -> str:
+    parts = [f"{s.expression} ({s.reason})" for s in symbols]
+    what = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+    shown = ", ".join(dict.fromkeys(s.placeholder for s in symbols))
+    return (
+        f"not known before deployment: {what}. The policy is checked with {shown} in its place, a value no "
+        "request carries, so findings about this value describe the template rather than the deployed policy"
+    )
 
 
 def scan(text: str) -> tuple[tuple[Placeholder, ...], tuple[str, ...]]:

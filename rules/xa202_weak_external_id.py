@@ -107,6 +107,7 @@ from xacct_lint.evaluate.search import (
 from xacct_lint.model.config import ConfigError
 from xacct_lint.model.inventory import Policy
 from xacct_lint.parse.policy import ConditionEntry, Statement, Value
+from xacct_lint.parse.symbols import is_unresolved_template
 
 META = RuleMeta(id="XA202", name="weak-external-id", severity=Severity.ERROR, tags=("trust", "condition"))
 
@@ -167,6 +168,10 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
                 if entry.operator.base is None or not entry.operator.base.startswith("String"):
                     continue
                 for value in entry.values:
+                    if is_unresolved_template(policy.document.root, value.pointer, value.text):
+                        # Known only at deployment (a NoEcho parameter, ${var.external_id}): XA006 reports the
+                        # placeholder; judging its text as the deployed ExternalId would be a false finding.
+                        continue
                     problem = _value_problem(
                         value.text, entry, policy, services_only=services_only,
                         min_length=min_length, min_entropy=min_entropy,

@@ -83,6 +83,7 @@ from xacct_lint.evaluate.search import (
 )
 from xacct_lint.model.inventory import Policy
 from xacct_lint.parse.policy import ConditionEntry, PolicyDocument, Statement
+from xacct_lint.parse.symbols import is_unresolved_template
 
 META = RuleMeta(
     id="XA208",
@@ -143,7 +144,15 @@ def _statement_findings(
         return  # alive for some kind; a Deny that applies somewhere is doing its job
     blames = _blames(ctx, policy.document, statement, probe, dead)
     reported = {kind.name for blame in blames for kind in blame.kinds}
+    root = policy.document.root
     for blame in blames:
+        if blame.entries and all(
+            any(is_unresolved_template(root, v.pointer, v.text) for v in entry.values)
+            for entry in blame.entries
+        ):
+            # The statement is "dead" only because a value is unknown until deployment (a NoEcho parameter,
+            # ${var.external_id}): XA006 reports the placeholder; the deployed statement may well match.
+            continue
         all_dead = reported == {k.name for k in judged}
         severity = None if statement.is_allow and all_dead else Severity.WARNING
         yield _finding(policy, statement, blame, severity)

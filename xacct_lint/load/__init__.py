@@ -13,34 +13,65 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 
-from xacct_lint.load.base import FileLoad, Loader
+from xacct_lint.load.accounts import merge_inputs
+from xacct_lint.load.base import ContextLoader, FileLoad, LoadContext, Loader
 from xacct_lint.load.config_roles import apply_role_mappings
 from xacct_lint.load.discover import (
-    DEFAULT_MAX_FILE_BYTES,
     DiscoveryResult,
     FileReadError,
     LoadError,
     read_file_bytes,
 )
 from xacct_lint.load.discover import discover as _discover  # aliased: the submodule keeps its name
-from xacct_lint.load.json_file import load_json_source
+from xacct_lint.load.json_file import load_json_in_context
+from xacct_lint.load.limits import enforce_statement_limit
 from xacct_lint.load.text import TextDecodeError, decode_bytes
 from xacct_lint.model.config import Config
-from xacct_lint.model.inventory import Identity, LoadProblem, Location, Model, Policy, Role
+from xacct_lint.model.inventory import AssumeRoleCall, Identity, LoadProblem, Location, Model, Policy, Role
 from xacct_lint.parse.json_tree import resolve_pointer, split_pointer
 from xacct_lint.parse.source import SourceFile, Span
 
 __all__ = [
     "LOADERS",
+    "ContextLoader",
     "DiscoveryResult",
     "FileLoad",
+    "LoadContext",
     "LoadError",
     "Loader",
     "load_paths",
 ]
 
+
+def _script_loaders() -> dict[str, Loader | ContextLoader]:
+    # Terraform, shell scripts and Markdown recipes (issue 5, part B). Their modules import hcl2/shlex lazily.
+    from xacct_lint.load.markdown import load_markdown_source
+    from xacct_lint.load.shell import load_shell_source
+    from xacct_lint.load.terraform import load_terraform_source, load_tfvars_source
+
+    return {
+        ".tf": ContextLoader(load_terraform_source),
+        ".tfvars": ContextLoader(load_tfvars_source),
+        ".sh": ContextLoader(load_shell_source),
+        ".bash": ContextLoader(load_shell_source),
+        ".md": ContextLoader(load_markdown_source),
+    }
+
+
+def _template_loaders() -> dict[str, Loader | ContextLoader]:
+    # CloudFormation templates in YAML (issue 5, part A); PyYAML is imported only when a file is parsed.
+    # JSON templates come through the .json loader, which recognises them by shape.
+    from xacct_lint.load.cloudformation import load_cloudformation_source
+
+    loader = ContextLoader(load_cloudformation_source)
+    return {".yaml": loader, ".yml": loader, ".template": loader}
+
+
 # Suffix (lower case) -> loader. A new format is one entry here; discovery picks its files up by these keys.
-LOADERS: Mapping[str, Loader] = MappingProxyType({".json": load_json_source})
+# A ContextLoader also receives the run's LoadContext (configuration, variables, the file's path).
+LOADERS: Mapping[str, Loader | ContextLoader] = MappingProxyType(
+    {".json": ContextLoader(load_json_in_context), **_script_loaders(), **_template_loaders()}
+)
 
 
 def _pointer_key(pointer: str) -> tuple[tuple[int, int | str], ...]:
@@ -59,32 +90,6 @@ def _problem_source(display: str) -> SourceFile:
     return SourceFile(display, "")
 
 
-def _merge_roles(roles: Iterable[Role]) -> list[Role]:
-    """Return one role per ARN: the first seen keeps its fields, later sightings only fill what is missing."""
-    merged: dict[str, Role] = {}
-    for role in roles:
-        kept = merged.get(role.arn)
-        if kept is None:
-            merged[role.arn] = role
-            continue
-        if kept.trust_policy is None:
-            kept.trust_policy = role.trust_policy
-        kept.permission_policies.extend(
-            p for p in role.permission_policies if p not in kept.permission_policies
-        )
-        kept.managed_policy_arns.extend(
-            a for a in role.managed_policy_arns if a not in kept.managed_policy_arns
-        )
-        if kept.max_session_duration is None:
-            kept.max_session_duration = role.max_session_duration
-            kept.max_session_location = role.max_session_location
-        for key, value in role.tags.items():
-            kept.tags.setdefault(key, value)
-        if kept.location is None:
-            kept.location = role.location
-    return [merged[arn] for arn in sorted(merged)]
-
-
 def _merge_identities(identities: Iterable[Identity]) -> list[Identity]:
     merged: dict[str, Identity] = {}
     for identity in identities:
@@ -99,22 +104,29 @@ def load_paths(
     config: Config,
     *,
     root: Path | None = None,
-    max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    max_file_bytes: int | None = None,
+    variables: Mapping[str, str] | None = None,
 ) -> Model:
     """Return the model of everything under ``paths``; raise :class:`LoadError` if a named path is missing.
 
     ``root`` is the scan root that display paths are relative to (default: the current directory). Problems
     with single files (unreadable, not text, not JSON, duplicate keys, ...) are ``Model.problems``, never
-    exceptions.
+    exceptions. ``variables`` (``--var``) override the configuration's ``[variables]`` for scripts and templates.
     """
     scan_root = Path.cwd() if root is None else root
+    # [limits]: the file size bound applies at discovery and again while reading (a file may grow between).
+    if max_file_bytes is None:
+        max_file_bytes = config.limits.max_file_size
     found = _discover(paths, scan_root, suffixes=tuple(LOADERS), max_file_bytes=max_file_bytes)
     sources: list[SourceFile] = []
     policies: list[Policy] = []
     roles: list[Role] = []
     identities: list[Identity] = []
     problems: list[LoadProblem] = []
+    assume_role_calls: list[AssumeRoleCall] = []
     resolved_paths: dict[SourceFile, Path] = {}
+    merged_variables = {**config.variables, **(variables or {})}
+    memo: dict[str, object] = {}
 
     for file_problem in found.problems:
         source = _problem_source(file_problem.display_path)
@@ -141,7 +153,11 @@ def load_paths(
             problems.append(LoadProblem("invalid-encoding", exc.message, location))
             continue
         source = SourceFile(file.display_path, decoded.text)
-        result = loader(source)
+        if isinstance(loader, ContextLoader):
+            result = loader.load(source, LoadContext(file.path, config, merged_variables, memo))
+        else:
+            result = loader(source)
+        result = enforce_statement_limit(result, config.limits.max_statements)
         if result.is_empty:
             continue
         sources.append(source)
@@ -152,8 +168,13 @@ def load_paths(
         roles.extend(result.roles)
         identities.extend(result.identities)
         problems.extend(result.problems)
+        assume_role_calls.extend(result.assume_role_calls)
 
     roles.extend(apply_role_mappings(config, policies, resolved_paths, scan_root))
+    # Several accounts at once: file accounts, and one role for the same role seen in several files.
+    merged = merge_inputs(policies, roles, identities, config, resolved_paths)
+    policies, roles, identities = merged.policies, merged.roles, merged.identities
+    problems.extend(merged.problems)
 
     def problem_key(problem: LoadProblem) -> tuple[str, int, str, str]:
         location = problem.location
@@ -168,7 +189,11 @@ def load_paths(
     return Model(
         sources=sorted(sources, key=lambda s: s.display_path),
         policies=sorted(policies, key=lambda p: (p.source.display_path, _pointer_key(p.prefix))),
-        roles=_merge_roles(roles),
+        roles=sorted(roles, key=lambda r: r.arn),
         identities=_merge_identities(identities),
         problems=sorted(problems, key=problem_key),
+        assume_role_calls=sorted(
+            assume_role_calls,
+            key=lambda c: (c.location.source.display_path, c.location.span.start if c.location.span else -1),
+        ),
     )

@@ -7,9 +7,10 @@ explicitly named file without a loader is listed as skipped rather than guessed 
 however many paths or symlinks reach it, and a directory symlink that leads back into a directory being walked
 is not followed.
 
-A path the user named that does not exist is a :class:`LoadError` (the CLI prints it and exits 2). Anything
-else that goes wrong with one file -- it vanished, cannot be read, is a FIFO or a device, is too large --
-becomes a :class:`FileProblem` for that file and the run goes on.
+A path the user named that does not exist, or a directory the user named that cannot be listed, is a
+:class:`LoadError` (the CLI prints it and exits 2). Anything else that goes wrong with one file -- it vanished,
+cannot be read, is a FIFO or a device, is too large -- becomes a :class:`FileProblem` for that file and the run
+goes on.
 """
 
 from __future__ import annotations
@@ -161,7 +162,9 @@ class _Walker:
         self.files.setdefault(shown, DiscoveredFile(path, shown, path.suffix.lower()))
 
     def wanted(self, name: str) -> bool:
-        return name not in EXCLUDED_FILE_NAMES and Path(name).suffix.lower() in self.suffixes
+        # os.path.splitext, not Path(name).suffix: the same answer ("a.tar.json" -> ".json", ".json" -> "")
+        # without building a Path for every directory entry.
+        return name not in EXCLUDED_FILE_NAMES and os.path.splitext(name)[1].lower() in self.suffixes  # noqa: PTH122
 
     def walk(self, top: Path, top_stat: os.stat_result) -> None:
         # Iterative depth-first walk; ``ancestors`` holds the (dev, inode) of every directory on the current
@@ -173,12 +176,15 @@ class _Walker:
                 with os.scandir(directory) as iterator:
                     entries = sorted(iterator, key=lambda e: e.name)
             except OSError as exc:
+                if directory is top:
+                    # A directory the user named that cannot be listed: nothing under it can be checked, so the
+                    # run would mean nothing (exit 2), not "one file could not be read".
+                    raise LoadError(f"{top}: cannot read directory: {exc.strerror or exc}") from None
                 code, message = _describe_os_error(exc)
                 self.problem(directory, code, f"directory {message}")
                 continue
             subdirs: list[tuple[Path, tuple[tuple[int, int], ...]]] = []
             for entry in entries:
-                path = directory / entry.name
                 try:
                     is_dir = entry.is_dir()  # follows symlinks
                 except OSError:
@@ -186,6 +192,7 @@ class _Walker:
                 if is_dir:
                     if entry.name.startswith(".") or entry.name in EXCLUDED_DIR_NAMES:
                         continue
+                    path = directory / entry.name
                     try:
                         st = entry.stat()
                     except OSError as exc:
@@ -199,6 +206,8 @@ class _Walker:
                     continue
                 if not self.wanted(entry.name):
                     continue
+                # Built only for the files kept: a directory of 100,000 other files costs no Path objects.
+                path = directory / entry.name
                 try:
                     st = entry.stat()
                 except OSError as exc:

@@ -28,7 +28,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from xacct_lint.load.base import FileLoad
+from xacct_lint.load.base import FileLoad, LoadContext
 from xacct_lint.model.inventory import (
     Identity,
     LoadProblem,
@@ -39,7 +39,7 @@ from xacct_lint.model.inventory import (
     arn_account,
     parse_role_arn,
 )
-from xacct_lint.parse.json_tree import JNode, JsonSyntaxError, ParsedJson, parse_json
+from xacct_lint.parse.json_tree import DEFAULT_MAX_DEPTH, JNode, JsonSyntaxError, ParsedJson, parse_json
 from xacct_lint.parse.policy import PolicyDocument, build_policy, looks_like_policy
 from xacct_lint.parse.source import SourceFile, Span
 
@@ -182,6 +182,7 @@ class _Reader:
     identities: list[Identity] = field(default_factory=list)
     problems: list[LoadProblem] = field(default_factory=list)
     managed: dict[str, Policy] = field(default_factory=dict)
+    max_depth: int = DEFAULT_MAX_DEPTH  # [limits] max-depth, for embedded documents too
 
     def result(self) -> FileLoad:
         return FileLoad(tuple(self.policies), tuple(self.roles), tuple(self.identities), tuple(self.problems))
@@ -222,7 +223,7 @@ class _Reader:
         if not stripped.startswith("{"):
             raw, offsets = url_decode(raw, offsets)
         try:
-            parsed = parse_json(raw, offset_map=offsets or [node.span.start])
+            parsed = parse_json(raw, offset_map=offsets or [node.span.start], max_depth=self.max_depth)
         except JsonSyntaxError as exc:
             self.problem(
                 "invalid-json",
@@ -521,14 +522,29 @@ def _tags(node: JNode | None) -> dict[str, str]:
     return tags
 
 
-def load_json_source(source: SourceFile) -> FileLoad:
+def load_json_in_context(source: SourceFile, context: LoadContext) -> FileLoad:
+    """Return what a ``.json`` file contributes, within the run's ``[limits]`` (nesting depth)."""
+    return load_json_source(source, max_depth=context.config.limits.max_depth, context=context)
+
+
+def load_json_source(
+    source: SourceFile, *, max_depth: int = DEFAULT_MAX_DEPTH, context: LoadContext | None = None
+) -> FileLoad:
     """Return what a ``.json`` file contributes: its policies, roles, identities and problems."""
     try:
-        parsed = parse_json(source.text)
+        parsed = parse_json(source.text, max_depth=max_depth)
     except JsonSyntaxError as exc:
         location = Location(source, None, "", span=Span(exc.offset, exc.offset + 1))
         return FileLoad(problems=(LoadProblem("invalid-json", f"invalid JSON: {exc.message}", location),))
-    reader = _Reader(source, parsed.root)
+    from xacct_lint.load.terraform_plan import load_terraform_json, looks_like_terraform_json
+
+    if looks_like_terraform_json(parsed.root):  # `terraform show -json`: a plan or the state
+        return load_terraform_json(source, parsed.root)
+    from xacct_lint.load.cloudformation import load_template_tree, looks_like_template
+
+    if looks_like_template(parsed.root):  # a CloudFormation template in JSON (its account comes from context)
+        return load_template_tree(source, parsed.root, parsed.duplicates, context, json_text=True)
+    reader = _Reader(source, parsed.root, max_depth=max_depth)
     if not reader.read():
         # Not IAM input: even its duplicate keys are someone else's business.
         return FileLoad()
