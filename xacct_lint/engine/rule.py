@@ -55,6 +55,8 @@ class Finding:
     ``witness`` is a JSON-able mapping describing the concrete request the policy allows (it goes into SARIF
     ``result.properties``); ``reproduce`` is a one-line command that shows the problem against a real account.
     ``related`` are other places that explain the finding (e.g. the statement that grants what another lacks).
+    ``flow`` is the path of a chain finding, one hop a step: (the trust statement that admits the hop, the
+    caller's identity-policy statement that allows it or None, a line describing the hop).
     """
 
     rule_id: str
@@ -66,6 +68,7 @@ class Finding:
     related: tuple[tuple[Location, str], ...] = ()
     severity: Severity | None = None  # a rule may lower its own default for a weaker variant
     properties: Mapping[str, Any] = field(default_factory=dict)
+    flow: tuple[tuple[Location, Location | None, str], ...] = ()
 
 
 CheckFunction = Callable[["RuleContext"], Iterable[Finding]]

@@ -11,7 +11,9 @@ Shape (``format_version`` 1; keys are sorted, lists are in the engine's determin
       "results": [{"rule_id", "rule_name", "severity", "message", "path", "logical_path",
                    "region": {"start_line", "start_column", "end_line", "end_column"} | null,
                    "fingerprint", "precision", "witness", "reproduce",
-                   "related": [{"path", "logical_path", "region", "message"}], "properties"}, ...],
+                   "related": [{"path", "logical_path", "region", "message"}], "properties",
+                   "flow": [{"trust": {"path", "logical_path", "region"}, "identity": {...} | null,
+                             "message"}, ...]   # chain findings only: one entry per hop}, ...],
       "notifications": [{"level", "message", "path", "code"}, ...],
       "summary": {"error", "warning", "note", "total", "files", "suppressed"}
     }
@@ -47,7 +49,7 @@ def _region(place: Place) -> dict[str, int] | None:
 
 def result_document(result: Result) -> dict[str, Any]:
     """Return the JSON object of one result."""
-    return {
+    document: dict[str, Any] = {
         "rule_id": result.rule.id,
         "rule_name": result.rule.name,
         "severity": result.severity.value,
@@ -70,6 +72,20 @@ def result_document(result: Result) -> dict[str, Any]:
         ],
         "properties": jsonable(result.properties),
     }
+    if result.flow:
+        document["flow"] = [
+            {
+                "trust": _place(trust),
+                "identity": _place(identity) if identity is not None else None,
+                "message": text,
+            }
+            for trust, identity, text in result.flow
+        ]
+    return document
+
+
+def _place(place: Place) -> dict[str, Any]:
+    return {"path": place.path, "logical_path": place.logical_path, "region": _region(place)}
 
 
 def report_document(report: Report) -> dict[str, Any]:

@@ -14,6 +14,9 @@ Choices, each for a reason:
   carries its effective ``level``.
 - ``executionSuccessful`` is false only when a rule crashed (an XA000 result). Files that could not be
   analysed are ``toolExecutionNotifications`` (the run itself still did its job on everything else).
+- A chain finding (one with a path) carries ``codeFlows``: one threadFlow whose threadFlowLocations are its
+  hops in order, each at the trust statement that admits the hop; the caller's identity-policy statement of
+  each hop is a ``relatedLocation`` whose id the step's ``properties.identityLocationId`` names.
 - Columns count Unicode code points (``columnKind``), matching the engine's positions; ``endColumn`` is
   exclusive, as SARIF defines it.
 """
@@ -188,11 +191,34 @@ def result_object(result: Result, rule_index: int) -> dict[str, Any]:
         "partialFingerprints": {FINGERPRINT_KEY: result.fingerprint},
         "properties": properties,
     }
-    if result.related:
-        sarif["relatedLocations"] = [
-            location(place, text, index) for index, (place, text) in enumerate(result.related)
-        ]
+    related = [location(place, text, index) for index, (place, text) in enumerate(result.related)]
+    if result.flow:
+        sarif["codeFlows"] = [code_flow(result, related)]
+    if related:
+        sarif["relatedLocations"] = related
     return sarif
+
+
+def code_flow(result: Result, related: list[dict[str, Any]]) -> dict[str, Any]:
+    """Return the codeFlow of a chain finding: one threadFlowLocation per hop, at the trust statement that
+    admits it; the caller's identity-policy statement is appended to ``related`` (as a relatedLocation) and
+    named by id in the step's properties, so both sides of every hop are one click away."""
+    steps: list[dict[str, Any]] = []
+    for number, (trust, identity, text) in enumerate(result.flow, 1):
+        step: dict[str, Any] = {
+            "location": location(trust, f"{number}. {text}"),
+            "executionOrder": number,
+            "importance": "essential",
+        }
+        if identity is not None:
+            index = len(related)
+            related.append(location(identity, f"hop {number}: the caller's identity-policy statement", index))
+            step["properties"] = {"identityLocationId": index}
+        steps.append(step)
+    return {
+        "message": {"text": f"assume-role path of {len(steps)} {'hop' if len(steps) == 1 else 'hops'}"},
+        "threadFlows": [{"locations": steps}],
+    }
 
 
 def _notification(level: str, text: str, path: str | None, code: str) -> dict[str, Any]:

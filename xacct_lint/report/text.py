@@ -2,12 +2,14 @@
 
 The first line of each result is the format compilers use, so editors and terminals can jump to it. Below it
 come the witness (the concrete request the policy allows, one condition key a line), the command that
-reproduces it, the precision when the evaluator could not decide, and related places.
+reproduces it, the precision when the evaluator could not decide, related places, and -- for a chain finding
+-- its path, one hop a line (the trust statement that admits it, and the caller's identity statement).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
@@ -29,13 +31,31 @@ _STYLES = {
 }
 
 
+# Characters from the inputs that would act on a terminal or a CI log instead of being shown: C0 and C1 controls
+# (ESC starts ANSI sequences that move the cursor, erase lines or set the window title; CR and LF could start
+# a line that looks like a result or a summary of its own) and the bidirectional formatting characters that
+# reorder what is displayed ("Trojan Source", CVE-2021-42574). Tab stays. Each is shown as its escape.
+_NOT_INERT = re.compile(r"[\x00-\x08\x0a-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def inert(text: str) -> str:
+    """Return ``text`` with every character that a terminal would act on written as a visible escape."""
+    return _NOT_INERT.sub(_escape, text)
+
+
 class _Painter:
-    """Wraps text in ANSI styles, or leaves it alone when colour is off."""
+    """Wraps text in ANSI styles, or leaves it alone when colour is off; text from the inputs is made inert."""
 
     def __init__(self, color: bool) -> None:
         self.color = color
 
     def __call__(self, style: str, text: str) -> str:
+        text = inert(text)
         if not self.color or not text:
             return text
         return f"{_STYLES[style]}{text}{_RESET}"
@@ -80,10 +100,10 @@ def result_lines(result: Result, paint: _Painter) -> Iterator[str]:
     severity = result.severity.value
     yield (
         f"{paint('path', format_place(result.place))}: {paint('rule', result.rule.id)} "
-        f"{paint(severity, f'[{severity}]')} {first}"
+        f"{paint(severity, f'[{severity}]')} {inert(first)}"
     )
     for line in rest:
-        yield f"  {line}"
+        yield f"  {inert(line)}"
     if result.witness:
         yield paint("detail", "  witness:")
         for line in witness_lines(result.witness):
@@ -94,6 +114,12 @@ def result_lines(result: Result, paint: _Painter) -> Iterator[str]:
         yield paint("detail", f"  precision: {result.precision.value}")
     for place, text in result.related:
         yield paint("detail", f"  see {format_place(place)}: {text}")
+    if result.flow:
+        yield paint("detail", f"  path ({len(result.flow)} {'hop' if len(result.flow) == 1 else 'hops'}):")
+        for number, (trust, identity, text) in enumerate(result.flow, 1):
+            yield paint("detail", f"    {number}. {format_place(trust)}: {inert(text)}")
+            if identity is not None:
+                yield paint("detail", f"       identity: {format_place(identity)}")
 
 
 def summary_line(report: Report) -> str:
@@ -124,6 +150,6 @@ def render_text(report: Report, *, color: bool = False) -> str:
         if note.path in reported:
             continue
         where = note.path if note.path is not None else "xacct-lint"
-        lines.append(f"{paint('path', where)}: {paint(note.level, note.level)}: {note.message}")
+        lines.append(f"{paint('path', where)}: {paint(note.level, note.level)}: {inert(note.message)}")
     lines.append(paint("path", summary_line(report)))
     return "\n".join(lines) + "\n"
