@@ -64,6 +64,11 @@ def test_wheel_contains_rules_schemas_and_data(wheel: Path) -> None:
     assert "xacct_lint/rules/xa201_missing_external_id.py" in names
     assert "xacct_lint/schemas/config.schema.json" in names
     assert not any(n.startswith(("tests/", "fixtures/", "rules/")) for n in names)
+    # pyproject lists packages by hand (rules/ is mapped in as xacct_lint.rules): every subpackage of the source
+    # tree must be in the wheel, or the installed tool fails on the first command that imports it.
+    subpackages = [p.parent.relative_to(ROOT).as_posix() for p in (ROOT / "xacct_lint").rglob("__init__.py")]
+    missing = [p for p in subpackages if f"{p}/__init__.py" not in names]
+    assert missing == [], f"add these to [tool.setuptools] packages in pyproject.toml: {missing}"
 
 
 def test_installed_wheel_lints_from_another_directory(wheel: Path, tmp_path: Path) -> None:

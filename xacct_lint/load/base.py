@@ -25,9 +25,7 @@ class FileLoad:
     @property
     def is_empty(self) -> bool:
         """Return True when the file held nothing the linter cares about."""
-        return not (
-            self.policies or self.roles or self.identities or self.problems or self.assume_role_calls
-        )
+        return not (self.policies or self.roles or self.identities or self.problems or self.assume_role_calls)
 
 
 # A loader reads one decoded file. It never raises for bad input: problems go into the result.
@@ -55,4 +53,3 @@ class ContextLoader:
     """A loader in the suffix -> loader mapping that also takes the run's :class:`LoadContext`."""
 
     load: Callable[[SourceFile, LoadContext], FileLoad]
-
