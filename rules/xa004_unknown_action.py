@@ -45,7 +45,6 @@ the service's action list before "fixing" a correct policy.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -114,8 +113,8 @@ def unknown_action_problem(db: IamDatabase, action: str) -> str | None:
             return None
         return f"{_quote(action)} matches no action of any service"
     if not db.service_exists(service):
-        close = difflib.get_close_matches(service.lower(), db.services(), n=1, cutoff=0.6)
-        hint = f' (did you mean "{close[0]}"?)' if close else ""
+        close = db.closest_service(service.lower(), cutoff=0.6)
+        hint = f' (did you mean "{close}"?)' if close is not None else ""
         return f"{_quote(action)}: {_quote(service)} is not a known service prefix{hint}"
     if wildcard:
         if db.match_actions(action):
@@ -127,13 +126,11 @@ def unknown_action_problem(db: IamDatabase, action: str) -> str | None:
 
 
 def _suggestion(db: IamDatabase, service: str, name: str) -> str:
-    actions = db.match_actions(f"{service}:*")
-    names = {a.partition(":")[2].lower(): a for a in actions}
     probe = name.replace("*", "").replace("?", "").lower()
     if not probe:
         return ""
-    close = difflib.get_close_matches(probe, list(names), n=1, cutoff=0.6)
-    return f'; did you mean "{names[close[0]]}"?' if close else ""
+    close = db.closest_action(service, probe, cutoff=0.6)  # difflib's closest match, memoised
+    return f'; did you mean "{close}"?' if close is not None else ""
 
 
 def _pattern_suggestion(db: IamDatabase, service: str, name: str) -> str:

@@ -95,7 +95,7 @@ TRUST_POLICY_LENGTH = 2048  # default of the adjustable "Role trust policy lengt
 MANAGED_POLICY_SIZE = 6144
 INLINE_LIMITS = {"role": 10240, "group": 5120, "user": 2048}
 
-_JSON_WHITESPACE = frozenset(" \t\n\r")
+_encode_string = json.encoder.encode_basestring  # what json.dumps(str, ensure_ascii=False) calls
 # Where the loaders put a document inside an AWS CLI export; the list name says whose inline policy it is.
 _INLINE = re.compile(
     r"^(?P<owner>.*)/(?P<list>RolePolicyList|UserPolicyList|GroupPolicyList)/\d+/PolicyDocument$"
@@ -131,8 +131,10 @@ def policy_length(root: JNode) -> int:
 
 
 def _string_length(text: str) -> int:
-    encoded = json.dumps(text, ensure_ascii=False)
-    return len(encoded) - sum(1 for c in text if c in _JSON_WHITESPACE)
+    # = len(json.dumps(text, ensure_ascii=False)) minus the white space in text, at C speed: this runs once per
+    # string of every policy (145,000 times on the AWS managed policies; a per-character loop took 0.3 s).
+    encoded = _encode_string(text)
+    return len(encoded) - (text.count(" ") + text.count("\t") + text.count("\n") + text.count("\r"))
 
 
 @dataclass(frozen=True, slots=True)

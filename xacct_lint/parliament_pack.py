@@ -46,11 +46,17 @@ def _results(ctx: RuleContext) -> dict[int, tuple[Policy, ParliamentResult]]:
         cached = {}
         for policy in ctx.model.policies:
             document = policy.document.root.to_python()
-            result = analyze_policy(
-                document,  # type: ignore[arg-type]
-                is_trust_policy=policy.kind is PolicyKind.TRUST,
-                include_community_auditors=community,
-            )
+            try:
+                result = analyze_policy(
+                    document,  # type: ignore[arg-type]
+                    is_trust_policy=policy.kind is PolicyKind.TRUST,
+                    include_community_auditors=community,
+                )
+            except (TypeError, ValueError) as exc:
+                # What the adapter refuses before parliament sees it: a document that is a JSON string (an
+                # export's embedded document may decode to one) or a number JSON cannot carry (1e400 parses to
+                # infinity). One XP004 note on the policy instead of every XP rule crashing.
+                result = ParliamentResult(issues=(), crashed=f"{type(exc).__name__}: {exc}")
             cached[id(policy)] = (policy, result)
         ctx.memo[_MEMO_KEY] = cached
     results: dict[int, tuple[Policy, ParliamentResult]] = cached
