@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from xacct_lint import __version__
@@ -21,7 +21,9 @@ from xacct_lint import __version__
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from xacct_lint.engine.context import RuleContext
     from xacct_lint.engine.rule import Rule
+    from xacct_lint.engine.runner import Result
     from xacct_lint.model.config import Config
     from xacct_lint.report import Report
 
@@ -87,10 +89,51 @@ def build_parser() -> argparse.ArgumentParser:
         help="accept all current findings: write their fingerprints to FILE",
     )
     check.add_argument(
+        "--var",
+        action="append",
+        default=[],
+        metavar="NAME[=VALUE]",
+        help="value of a script or template variable (${NAME}, var.NAME); NAME alone takes it from the "
+        "environment (repeatable; overrides [variables] in the configuration)",
+    )
+    check.add_argument(
         "--color",
         choices=("auto", "always", "never"),
         default="auto",
         help="colour text output (default: auto)",
+    )
+    check.add_argument(
+        "-j",
+        "--jobs",
+        type=_jobs,
+        default=None,
+        metavar="N",
+        help="worker processes for the rules: a number, or auto (default: the CPU count for large inputs, "
+        "one for small ones); the output is the same for every N",
+    )
+    limits = check.add_argument_group(
+        "limits", "resource bounds; each overrides [limits] in the configuration (hitting one is a finding)"
+    )
+    limits.add_argument(
+        "--max-file-size",
+        type=_limit(1),
+        metavar="BYTES",
+        help="larger input files are not read (default 10000000)",
+    )
+    limits.add_argument(
+        "--max-depth", type=_limit(1, 512), metavar="N", help="deeper JSON nesting is not read (default 256)"
+    )
+    limits.add_argument(
+        "--max-statements",
+        type=_limit(1),
+        metavar="N",
+        help="policies with more statements are not analysed (default 1000)",
+    )
+    limits.add_argument(
+        "--search-budget",
+        type=_limit(1),
+        metavar="N",
+        help="combinations one witness search explores before it answers 'unknown' (default 100000)",
     )
     check.set_defaults(handler=_check)
 
@@ -107,7 +150,106 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("rule", metavar="RULE", help="rule id (XA201) or name")
     pack_options(explain)
     explain.set_defaults(handler=_explain)
+
+    generate = commands.add_parser(
+        "generate",
+        help="write compliant trust and permission policies from the configuration",
+        description="Write the federation the configuration describes: policies, xacct-lint.toml, manifest, "
+        "AWS CLI script and CloudFormation templates.",
+    )
+    generate.add_argument("--config", metavar="FILE", required=True, help="configuration with [federation]")
+    generate.add_argument(
+        "--out", metavar="DIR", required=True, help="output directory (new, empty, or earlier output)"
+    )
+    generate.add_argument(
+        "--check", action="store_true", help="then run `check` on DIR; exit 1 on any finding at its threshold"
+    )
+    generate.add_argument(
+        "--external-id-from-env",
+        action="store_true",
+        help="the script and templates read ExternalIds from the environment instead of holding them",
+    )
+    generate.add_argument(
+        "--seed", type=int, metavar="N", help="TESTS ONLY: reproducible ExternalIds (never for real roles)"
+    )
+    generate.set_defaults(handler=_generate)
+
+    graph = commands.add_parser(
+        "graph",
+        help="draw the assume-role graph, or list the paths between two nodes",
+        description="Draw the assume-role graph across accounts (Mermaid, DOT, node-link JSON, one HTML page), "
+        "or, with --from/--to, list the paths and what each hop demands of its caller.",
+    )
+    graph.add_argument("paths", nargs="+", metavar="PATH", help="files or directories to read")
+    pack_options(graph)
+    graph.add_argument(
+        "--format",
+        dest="graph_format",
+        choices=("mermaid", "dot", "json", "html", "text"),
+        help="output format (default: text with --from/--to, else mermaid)",
+    )
+    graph.add_argument("-o", "--output", metavar="FILE", help="write to FILE (atomically)")
+    graph.add_argument(
+        "--from", dest="source", metavar="NODE", help="paths from NODE (ARN, name or ARN suffix)"
+    )
+    graph.add_argument("--to", dest="target", metavar="NODE", help="paths to NODE")
+    graph.add_argument(
+        "--max-depth",
+        dest="path_depth",
+        type=_limit(1, 64),
+        metavar="N",
+        help="longest path in hops (default 6)",
+    )
+    graph.add_argument(
+        "--var",
+        action="append",
+        default=[],
+        metavar="NAME[=VALUE]",
+        help="script or template variable, as for check",
+    )
+    graph.set_defaults(handler=_graph)
     return parser
+
+
+def _jobs(text: str) -> int | None:
+    """Parse ``--jobs``: a positive integer, or ``auto`` (None)."""
+    if text == "auto":
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer or auto, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer or auto, got {value}")
+    return value
+
+
+def _limit(low: int, high: int | None = None) -> Callable[[str], int]:
+    """Return an argparse type: an integer from ``low`` to ``high`` (a usage error otherwise)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if value < low or (high is not None and value > high):
+            bounds = f"from {low} to {high}" if high is not None else f"at least {low}"
+            raise argparse.ArgumentTypeError(f"expected an integer {bounds}, got {value}")
+        return value
+
+    return parse
+
+
+def _with_limits(config: Config, args: argparse.Namespace) -> Config:
+    """Return the configuration with the limits given on the command line in place of ``[limits]``."""
+    from dataclasses import replace
+
+    given: dict[str, int] = {}
+    for name in ("max_file_size", "max_depth", "max_statements", "search_budget"):
+        value = getattr(args, name, None)  # absent when another command reuses _check (generate --check)
+        if value is not None:
+            given[name] = value
+    return replace(config, limits=replace(config.limits, **given)) if given else config
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -119,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else (EXIT_OK if exc.code is None else EXIT_ERROR)
     if args.command is None:
         parser.print_usage(sys.stderr)
-        _error("a command is required (check, rules, explain)")
+        _error("a command is required (check, rules, explain, generate, graph)")
         return EXIT_ERROR
     from xacct_lint.engine.registry import RulePackError
     from xacct_lint.model.config import ConfigError
@@ -171,6 +313,27 @@ def _check_selectors(rules: Sequence[Rule], selectors: Sequence[str], option: st
             raise UsageError(f"{option} {selector}: matches no rule (see `{PROG} rules`)")
 
 
+def _variables(specs: Sequence[str]) -> dict[str, str]:
+    """Return the ``--var`` values: ``NAME=VALUE``, or ``NAME`` alone for the environment's value.
+
+    The environment is read only for names given explicitly, so that secrets in CI variables never reach a
+    report unasked and the same command gives the same output on every machine.
+    """
+    import re
+
+    values: dict[str, str] = {}
+    for spec in specs:
+        name, sep, value = spec.partition("=")
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", name):
+            raise UsageError(f"--var {spec}: expected NAME=VALUE or NAME (a variable name)")
+        if not sep:
+            if name not in os.environ:
+                raise UsageError(f"--var {name}: not set in the environment (use --var {name}=VALUE)")
+            value = os.environ[name]
+        values[name] = value
+    return values
+
+
 def _use_color(choice: str, to_file: bool) -> bool:
     if choice != "auto":
         return choice == "always"
@@ -209,31 +372,54 @@ def _render(report: Report, args: argparse.Namespace) -> str:
     return render_text(report, color=_use_color(args.color, args.output is not None))
 
 
+def _analyse(
+    paths: Sequence[Path],
+    config: Config,
+    rules: Sequence[Rule],
+    variables: Mapping[str, str],
+    baseline: frozenset[str],
+    jobs: int | None = 1,
+) -> tuple[RuleContext, list[Result], int]:
+    """Load the inputs and run the rules -- the one pipeline behind ``check`` and ``graph`` -- and return the
+    rule context (its memo holds the assume-role graph the chain rules built), the results and how many the
+    baseline hid. Raises :class:`~xacct_lint.load.LoadError` for a named path that is missing."""
+    from pathlib import Path
+
+    from xacct_lint.engine.context import RuleContext
+    from xacct_lint.engine.parallel import auto_jobs
+    from xacct_lint.engine.runner import batch_gc, check_results
+    from xacct_lint.load import load_paths
+
+    with batch_gc() as settle:
+        model = load_paths(paths, config, root=Path.cwd(), variables=variables)
+        settle()  # the model lives until the end: freeze it, collect only what the rules make
+        ctx = RuleContext(model=model, config=config, search_budget=config.limits.search_budget)
+        # jobs > 1 runs the rules in worker processes (None: auto); their memo stays there, so callers that
+        # read ctx.memo afterwards (graph) keep the default of one process.
+        workers = auto_jobs(len(model.policies)) if jobs is None else jobs
+        results, suppressed = check_results(rules, ctx, config.severity, baseline, jobs=workers)
+    return ctx, results, suppressed
+
+
 # --- commands --------------------------------------------------------------------------------------------
 
 
 def _check(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from xacct_lint.engine.context import RuleContext
     from xacct_lint.engine.registry import select_rules
-    from xacct_lint.engine.runner import (
-        INTERNAL_ERROR,
-        baseline_document,
-        load_baseline,
-        run_rules,
-        to_results,
-    )
-    from xacct_lint.load import LoadError, load_paths
+    from xacct_lint.engine.runner import INTERNAL_ERROR, baseline_document, load_baseline
+    from xacct_lint.load import LoadError
     from xacct_lint.report import build_report
 
     paths = [Path(p) for p in args.paths]
-    config = _load_config(args, paths)
+    config = _with_limits(_load_config(args, paths), args)
     all_rules = _load_rules(config, args.pack)
     select, ignore = _split_ids(args.select), _split_ids(args.ignore)
     _check_selectors(all_rules, select, "--select")
     _check_selectors(all_rules, ignore, "--ignore")
     rules = select_rules(select_rules(all_rules, config.select, config.ignore), select, ignore)
+    variables = _variables(args.var)
 
     baseline_path = Path(args.baseline) if args.baseline is not None else config.baseline
     # Writing a baseline records every current finding, so an older baseline must not filter them first.
@@ -243,13 +429,11 @@ def _check(args: argparse.Namespace) -> int:
         else frozenset()
     )
     try:
-        model = load_paths(paths, config, root=Path.cwd())
+        ctx, results, suppressed = _analyse(paths, config, rules, variables, baseline, jobs=args.jobs)
     except LoadError as exc:
         _error(str(exc))
         return EXIT_ERROR
-
-    findings = run_rules(rules, RuleContext(model=model, config=config))
-    results, suppressed = to_results(findings, config.severity, baseline)
+    model = ctx.model
     if args.write_baseline is not None:
         # A crash is never accepted into a baseline: it stays a failing result.
         accepted = [r for r in results if r.rule.id != INTERNAL_ERROR.id]
@@ -330,4 +514,95 @@ def _explain(args: argparse.Namespace) -> int:
     if meta.tags:
         header.append(f"  tags: {', '.join(meta.tags)}")
     _emit("\n".join(header) + "\n\n" + doc.strip() + "\n", None)
+    return EXIT_OK
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from xacct_lint.generate import generate
+    from xacct_lint.model.config import load_config
+
+    config = load_config(Path(args.config))
+    out = Path(args.out)
+    try:
+        generated = generate(
+            config, out, environ=os.environ, external_ids_from_env=args.external_id_from_env, seed=args.seed
+        )
+    except OSError as exc:
+        _error(f"cannot write {exc.filename or out}: {exc.strerror or exc}")
+        return EXIT_ERROR
+    plan = generated.plan
+    print(
+        f"{PROG}: wrote {len(generated.files)} files for {len(plan.targets) + 1} roles to {out}"
+        + (f" (removed {len(generated.removed)} stale)" if generated.removed else ""),
+        file=sys.stderr,
+    )
+    if generated.secret_files:
+        print(
+            f"{PROG}: warning: the ExternalIds are written in {', '.join(generated.secret_files)} (mode 0600); "
+            "keep them out of shared places"
+            + (
+                ""
+                if args.external_id_from_env
+                else ", or use --external-id-from-env to keep them out of apply/"
+            ),
+            file=sys.stderr,
+        )
+    if plan.skipped_roles:
+        print(
+            f"{PROG}: not generated (they map existing policy files): {', '.join(plan.skipped_roles)}",
+            file=sys.stderr,
+        )
+    if args.seed is not None:
+        print(f"{PROG}: warning: --seed makes ExternalIds predictable: for tests only", file=sys.stderr)
+    if not args.check:
+        return EXIT_OK
+    # The same check a user runs on the directory: its xacct-lint.toml is found by walking up from it. Apply
+    # files that read ExternalIds from the environment get the values as variables (in-process, never argv).
+    from xacct_lint.generate.render import check_variables
+
+    variables = check_variables(plan) if args.external_id_from_env else []
+    argv = ["check", *(f"--var={name}={value}" for name, value in variables), "--", str(out)]
+    return _check(build_parser().parse_args(argv))
+
+
+def _graph(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from xacct_lint.engine.registry import select_rules
+    from xacct_lint.engine.runner import load_baseline
+    from xacct_lint.graph import graph_for
+    from xacct_lint.graph_view.command import DEFAULT_MAX_DEPTH, GraphRequest, render_graph
+    from xacct_lint.graph_view.select import NodeLookupError
+    from xacct_lint.graph_view.view import owners_from_model
+    from xacct_lint.load import LoadError
+
+    paths = [Path(p) for p in args.paths]
+    config = _load_config(args, paths)
+    # The findings to highlight are exactly what `check` reports with this configuration.
+    rules = select_rules(_load_rules(config, args.pack), config.select, config.ignore)
+    baseline = load_baseline(config.baseline) if config.baseline is not None else frozenset()
+    try:
+        ctx, results, _suppressed = _analyse(paths, config, rules, _variables(args.var), baseline)
+    except LoadError as exc:
+        _error(str(exc))
+        return EXIT_ERROR
+    request = GraphRequest(
+        format=args.graph_format,
+        source=args.source,
+        target=args.target,
+        max_depth=args.path_depth or DEFAULT_MAX_DEPTH,
+        title=f"Assume-role graph: {' '.join(args.paths)}",
+        markdown=args.output is not None and args.output.endswith(".md"),
+    )
+    try:
+        text = render_graph(graph_for(ctx), results, request, owners_from_model(ctx.model))
+    except NodeLookupError as exc:
+        raise UsageError(str(exc)) from exc
+    try:
+        _emit(text, args.output)
+    except OSError as exc:
+        _error(f"cannot write {args.output or 'output'}: {exc.strerror or exc}")
+        return EXIT_ERROR
     return EXIT_OK

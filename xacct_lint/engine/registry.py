@@ -21,6 +21,9 @@ from types import ModuleType
 from xacct_lint.engine.rule import DOC_SECTIONS, RULE_ID, RULE_NAME, Rule, RuleMeta, doc_sections
 
 ENTRY_POINT_GROUP = "xacct_lint.rules"
+# XA000 is engine.runner.INTERNAL_ERROR: a pack that used it could pass its findings off as crashes (or hide a
+# real crash among them).
+RESERVED_IDS = frozenset({"XA000"})
 
 
 class RulePackError(Exception):
@@ -79,6 +82,8 @@ def rule_from_module(pack: str, module: ModuleType) -> Rule:
         raise RulePackError(
             f"{where}: malformed rule id {meta.id!r} (expected two capitals and three digits)"
         )
+    if meta.id in RESERVED_IDS:
+        raise RulePackError(f"{where}: rule id {meta.id} is reserved for the engine's internal-error results")
     if not RULE_NAME.match(meta.name):
         raise RulePackError(f"{where}: malformed rule name {meta.name!r} (expected kebab-case)")
     doc = module.__doc__ or ""

@@ -765,8 +765,15 @@ class _Budget:
     used: int = 0
 
     def spend(self) -> bool:
+        # ``used`` never passes ``limit``: "exhausted after N steps" then says exactly what was explored.
+        if self.used >= self.limit:
+            return False
         self.used += 1
-        return self.used <= self.limit
+        return True
+
+    @property
+    def exhausted(self) -> bool:
+        return self.used >= self.limit
 
 
 def _ordered_keys(keys: Iterable[str], entries_by_key: Mapping[str, list[ConditionEntry]]) -> list[str]:
@@ -852,7 +859,7 @@ def find_request(
                 return result
             if isinstance(result, Unknown):
                 unknown_reason = unknown_reason or result.reason
-                if counter.used > counter.limit:
+                if counter.exhausted:
                     return Unknown(result.reason, counter.used)
     if unknown_reason is not None:
         return Unknown(unknown_reason, counter.used)
