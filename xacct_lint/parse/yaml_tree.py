@@ -413,7 +413,16 @@ def parse_yaml(
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     builder = _Builder(text, short_tags or {}, max_depth, max_nodes)
     try:
-        builder.build(iter(yaml.parse(text, Loader=loader)))
+        try:
+            builder.build(iter(yaml.parse(text, Loader=loader)))
+        except yaml.MarkedYAMLError as exc:
+            # libyaml 0.2.5 as bundled with PyYAML 6.0.4 refuses flow nesting deeper than 1,000 levels while its
+            # scanner looks ahead, before our builder has seen the events of level ``max_depth`` (at most 512):
+            # the pure-Python parser streams them, so the limit is reported as ours, at its exact position.
+            if loader is yaml.SafeLoader or "maximum nesting depth" not in str(exc.problem):
+                raise
+            builder = _Builder(text, short_tags or {}, max_depth, max_nodes)
+            builder.build(iter(yaml.parse(text, Loader=yaml.SafeLoader)))
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         offset = mark.index if mark is not None else 0
