@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from xacct_lint.engine.context import RuleContext
 from xacct_lint.engine.rule import Finding, Precision, Severity
-from xacct_lint.graph import Hop, Path, PathTree, Step, entry_nodes, graph_for, path_to
+from xacct_lint.graph import Hop, Path, PathTree, Step, entry_nodes, graph_for, graph_is_empty, path_to
 from xacct_lint.model.inventory import Location, Model, Policy, Role
 from xacct_lint.parse.policy import Statement
 
@@ -25,6 +25,12 @@ FlowStep = tuple[Location, Location | None, str]
 def graph(ctx: RuleContext) -> nx.MultiDiGraph:
     """Return the run's assume-role graph (built once for all rules)."""
     return graph_for(ctx)
+
+
+def nothing_to_walk(ctx: RuleContext) -> bool:
+    """Return True when the run's graph has no node (no role or user in the data): a chain rule then has
+    nothing to report, and returns before building the graph or importing networkx."""
+    return graph_is_empty(ctx.model)
 
 
 def entry_tree(ctx: RuleContext, statuses: Collection[str]) -> PathTree:

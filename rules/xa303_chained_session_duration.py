@@ -51,7 +51,17 @@ from xacct_lint.engine.context import RuleContext
 from xacct_lint.engine.rule import Finding, RuleMeta, Severity
 from xacct_lint.graph import CHAINED_SESSION_LIMIT, INTENDED, in_hops
 
-from ._graph import caveats, flow, graph, hop_location, label, path_into, precision, roles_by_arn
+from ._graph import (
+    caveats,
+    flow,
+    graph,
+    hop_location,
+    label,
+    nothing_to_walk,
+    path_into,
+    precision,
+    roles_by_arn,
+)
 
 META = RuleMeta(
     id="XA303", name="chained-session-duration", severity=Severity.WARNING, tags=("role", "session", "graph")
@@ -60,6 +70,8 @@ META = RuleMeta(
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
     """Yield a finding per role whose MaxSessionDuration above one hour chaining makes unusable."""
+    if nothing_to_walk(ctx):
+        return
     g = graph(ctx)
     roles = roles_by_arn(ctx.model)
     for node, data in sorted(g.nodes(data=True)):

@@ -61,6 +61,7 @@ from ._graph import (
     graph,
     hop_location,
     label,
+    nothing_to_walk,
     path_into,
     places,
     precision,
@@ -100,6 +101,8 @@ def _inherited(hops: list[Hop]) -> dict[str, dict[str, Hop]]:
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
     """Yield a finding per hop whose caller brings session tags the trust policy does not accept."""
+    if nothing_to_walk(ctx):
+        return
     g = graph(ctx)
     hops = sorted(
         (Hop(u, v, k, d) for u, v, k, d in g.edges(keys=True, data=True) if d.get("status") in INTENDED),

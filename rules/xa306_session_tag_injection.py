@@ -59,6 +59,7 @@ from ._graph import (
     flow,
     graph,
     label,
+    nothing_to_walk,
     path_into,
     precision,
     roles_by_arn,
@@ -192,6 +193,8 @@ def _undecided_setter(g: nx.MultiDiGraph, dep: _Dependency) -> Hop | None:
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
     """Yield a finding per principal-tag dependency that a less trusted hop can satisfy at will."""
+    if nothing_to_walk(ctx):
+        return
     g = graph(ctx)
     for arn, role in sorted(roles_by_arn(ctx.model).items()):
         if arn not in g:

@@ -37,13 +37,15 @@ from xacct_lint.engine.context import RuleContext
 from xacct_lint.engine.rule import Finding, RuleMeta, Severity
 from xacct_lint.graph import TRAVERSABLE, PathTree
 
-from ._graph import caveats, flow, graph, hop_location, label, path_text, precision
+from ._graph import caveats, flow, graph, hop_location, label, nothing_to_walk, path_text, precision
 
 META = RuleMeta(id="XA401", name="role-cycle", severity=Severity.WARNING, tags=("role", "graph"))
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
     """Yield a finding per cycle of roles that may assume each other."""
+    if nothing_to_walk(ctx):
+        return
     import networkx as nx
 
     g = graph(ctx)

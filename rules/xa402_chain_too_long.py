@@ -38,13 +38,25 @@ from xacct_lint.engine.context import RuleContext
 from xacct_lint.engine.rule import Finding, RuleMeta, Severity
 from xacct_lint.graph import TRAVERSABLE
 
-from ._graph import caveats, entry_tree, flow, graph, hop_location, label, path_text, precision
+from ._graph import (
+    caveats,
+    entry_tree,
+    flow,
+    graph,
+    hop_location,
+    label,
+    nothing_to_walk,
+    path_text,
+    precision,
+)
 
 META = RuleMeta(id="XA402", name="chain-too-long", severity=Severity.WARNING, tags=("role", "graph"))
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
     """Yield a finding per role whose shortest chain from any principal exceeds the configured depth."""
+    if nothing_to_walk(ctx):
+        return
     g = graph(ctx)
     limit = ctx.config.graph.max_depth
     tree = entry_tree(ctx, TRAVERSABLE)

@@ -43,7 +43,17 @@ from xacct_lint.engine.rule import Finding, RuleMeta, Severity
 from xacct_lint.graph import TRAVERSABLE, PathTree, compose
 from xacct_lint.graph.paths import hop
 
-from ._graph import caveats, flow, graph, hop_location, label, path_text, precision, tier_text
+from ._graph import (
+    caveats,
+    flow,
+    graph,
+    hop_location,
+    label,
+    nothing_to_walk,
+    path_text,
+    precision,
+    tier_text,
+)
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -55,6 +65,8 @@ META = RuleMeta(
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
     """Yield a finding per hop that lets a lower tier into a higher one."""
+    if nothing_to_walk(ctx):
+        return
     g = graph(ctx)
     tiers = sorted({d["tier"] for _n, d in g.nodes(data=True) if d.get("tier") is not None})
     reported: set[tuple[str, str, str]] = set()

@@ -51,7 +51,17 @@ from xacct_lint.engine.context import RuleContext
 from xacct_lint.engine.rule import Finding, RuleMeta, Severity
 from xacct_lint.graph import STATUSES, TRAVERSABLE, PathTree, entry_nodes, in_hops
 
-from ._graph import ARROW, entry_tree, graph, hop_location, label, roles_by_arn, undecided, undecided_finding
+from ._graph import (
+    ARROW,
+    entry_tree,
+    graph,
+    hop_location,
+    label,
+    nothing_to_walk,
+    roles_by_arn,
+    undecided,
+    undecided_finding,
+)
 
 META = RuleMeta(id="XA404", name="unreachable-role", severity=Severity.WARNING, tags=("role", "graph"))
 
@@ -61,6 +71,8 @@ _ORDER = {"blocked": 0, "one-sided": 1, "allowed": 2, "unknown": 2}
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
     """Yield a finding per role of the data that no principal can reach."""
+    if nothing_to_walk(ctx):
+        return
     import networkx as nx
 
     g = graph(ctx)

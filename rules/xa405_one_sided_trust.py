@@ -51,13 +51,15 @@ from xacct_lint.engine.context import RuleContext
 from xacct_lint.engine.rule import Finding, RuleMeta, Severity
 from xacct_lint.graph import Hop
 
-from ._graph import ARROW, graph, label, places, undecided, undecided_finding
+from ._graph import ARROW, graph, label, nothing_to_walk, places, undecided, undecided_finding
 
 META = RuleMeta(id="XA405", name="one-sided-trust", severity=Severity.NOTE, tags=("trust", "graph"))
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
     """Yield a note per one-sided hop of the assume-role graph."""
+    if nothing_to_walk(ctx):
+        return
     g = graph(ctx)
     index = places(ctx)
     for source, target, key, data in sorted(g.edges(keys=True, data=True), key=lambda e: (e[1], e[0], e[2])):

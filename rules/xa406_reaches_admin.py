@@ -40,7 +40,17 @@ from xacct_lint.engine.context import RuleContext
 from xacct_lint.engine.rule import Finding, RuleMeta, Severity
 from xacct_lint.graph import TRAVERSABLE, distances_to, entry_nodes, shortest_path
 
-from ._graph import caveats, flow, graph, hop_location, label, path_text, precision, tier_text
+from ._graph import (
+    caveats,
+    flow,
+    graph,
+    hop_location,
+    label,
+    nothing_to_walk,
+    path_text,
+    precision,
+    tier_text,
+)
 
 META = RuleMeta(
     id="XA406", name="reaches-admin", severity=Severity.WARNING, tags=("role", "permissions", "graph")
@@ -49,6 +59,8 @@ META = RuleMeta(
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
     """Yield a finding per administrator-equivalent role that some principal can reach."""
+    if nothing_to_walk(ctx):
+        return
     g = graph(ctx)
     entries = set(entry_nodes(g))
     for admin in sorted(n for n, d in g.nodes(data=True) if d.get("kind") == "role" and d.get("admin")):

@@ -65,6 +65,7 @@ from ._graph import (
     graph,
     hop_location,
     label,
+    nothing_to_walk,
     path_into,
     places,
     precision,
@@ -100,6 +101,8 @@ def _entered_by(g: nx.MultiDiGraph, hops: list[Hop]) -> str:
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
     """Yield a finding per MFA-requiring hop whose caller is a role."""
+    if nothing_to_walk(ctx):
+        return
     g = graph(ctx)
     index = places(ctx)
     for source, target, key, data in sorted(g.edges(keys=True, data=True), key=lambda e: (e[1], e[0], e[2])):

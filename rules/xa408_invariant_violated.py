@@ -48,7 +48,7 @@ from xacct_lint.engine.context import RuleContext
 from xacct_lint.engine.rule import Finding, RuleMeta, Severity
 from xacct_lint.graph import check_invariant
 
-from ._graph import caveats, flow, graph, hop_location, label, path_text, precision
+from ._graph import caveats, flow, graph, hop_location, label, nothing_to_walk, path_text, precision
 
 META = RuleMeta(
     id="XA408", name="invariant-violated", severity=Severity.ERROR, tags=("policy-as-code", "graph")
@@ -63,6 +63,8 @@ _WHAT = {
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
     """Yield a finding per violation of a configured graph invariant."""
+    if nothing_to_walk(ctx):
+        return
     invariants = ctx.config.graph.invariants
     if not invariants:
         return

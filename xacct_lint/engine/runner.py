@@ -17,7 +17,7 @@ from typing import Any
 
 from xacct_lint.engine.context import RuleContext
 from xacct_lint.engine.rule import Finding, Precision, Rule, RuleMeta, Severity
-from xacct_lint.model.config import ConfigError
+from xacct_lint.model.config import ConfigError, read_named_file
 from xacct_lint.model.inventory import Location, Policy
 from xacct_lint.parse.json_tree import resolve_pointer
 from xacct_lint.parse.policy import Statement
@@ -270,7 +270,7 @@ def check_results(
 def load_baseline(path: Path) -> frozenset[str]:
     """Read a baseline file of fingerprints; a corrupt baseline is an error, never an empty baseline."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(read_named_file(path).decode("utf-8"))  # not read_text: a FIFO would block forever
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read baseline: {exc.strerror or exc}") from exc
     except json.JSONDecodeError as exc:

@@ -57,6 +57,7 @@ from xacct_lint.graph.build import (
     USER,
     build_graph,
     describe_conditions,
+    graph_is_empty,
 )
 from xacct_lint.graph.invariants import Violation, check_invariant, node_selected
 from xacct_lint.graph.paths import (
@@ -107,6 +108,6 @@ __all__ = [
     "ACCOUNT", "ALLOWED", "ANY_PRINCIPAL", "APIS", "BLOCKED", "CHAINED_SESSION_LIMIT", "INTENDED", "MEMO_KEY",
     "NODE_KINDS", "OIDC_PROVIDER", "ONE_SIDED", "ROLE", "SAML_PROVIDER", "SERVICE", "STATUSES", "TRAVERSABLE",
     "UNKNOWN", "USER", "Hop", "Path", "PathTree", "Session", "Step", "Violation", "build_graph", "check_invariant",
-    "compose", "describe_conditions", "distances_to", "entry_nodes", "graph_for", "in_hops", "match_nodes",
-    "node_selected", "path_to", "paths", "reachable", "shortest_path", "shortest_paths",
+    "compose", "describe_conditions", "distances_to", "entry_nodes", "graph_for", "graph_is_empty", "in_hops",
+    "match_nodes", "node_selected", "path_to", "paths", "reachable", "shortest_path", "shortest_paths",
 ]  # fmt: skip

@@ -132,7 +132,14 @@ _CONDITION_FUNCTIONS = frozenset({"Fn::Equals", "Fn::And", "Fn::Or", "Fn::Not", 
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 # Templates nest a few dozen levels; resolution recurses, so deeper documents are refused up front.
 MAX_TEMPLATE_DEPTH = 100
-_MAYBE_TEMPLATE = re.compile(r"AWSTemplateFormatVersion|^[\"']?Resources[\"']?[ \t]*:", re.MULTILINE)
+# Whether text that does not parse was meant as a template (then it is an XA001 finding, not skipped): a
+# top-level ``Resources:`` in YAML, or a quoted ``"Resources":`` key at any indentation or after ``{`` -- JSON
+# templates, pretty-printed or on one line, and YAML flow mappings.
+_MAYBE_TEMPLATE = re.compile(
+    r"AWSTemplateFormatVersion|^[\"']?Resources[\"']?[ \t]*:"
+    r"|[\"']Resources[\"'][ \t\r\n]*:|\{[ \t\r\n]*Resources[ \t]*:",
+    re.MULTILINE,
+)
 
 
 @dataclass(frozen=True)
@@ -240,11 +247,12 @@ def load_cloudformation_source(source: SourceFile, context: LoadContext) -> File
     text = source.text
     if "AWS::" not in text and "AWSTemplateFormatVersion" not in text:
         return FileLoad()  # no template without these: skip parsing Kubernetes, CI and compose files
+    json_error: JsonSyntaxError | None = None
     if text.lstrip().startswith("{"):
         try:
             parsed_json = parse_json(text)
-        except JsonSyntaxError:
-            pass  # YAML flow syntax is wider than JSON: let the YAML parser read it
+        except JsonSyntaxError as exc:
+            json_error = exc  # YAML flow syntax is wider than JSON: let the YAML parser read it
         else:
             if not looks_like_template(parsed_json.root):
                 return FileLoad()
@@ -259,6 +267,10 @@ def load_cloudformation_source(source: SourceFile, context: LoadContext) -> File
     except YamlSyntaxError as exc:
         if not may_be_template:
             return FileLoad()
+        if json_error is not None:  # written as JSON: the JSON parser's message is the one that helps
+            location = Location(source, None, "", span=Span(json_error.offset, json_error.offset + 1))
+            message = f"invalid JSON: {json_error.message}"
+            return FileLoad(problems=(LoadProblem("invalid-json", message, location),))
         location = Location(source, None, "", span=Span(exc.offset, exc.offset + 1))
         return FileLoad(problems=(LoadProblem("invalid-yaml", f"invalid YAML: {exc.message}", location),))
     except YamlLimitError as exc:

@@ -22,6 +22,8 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from xacct_lint.parse.source import printable_path
+
 DEFAULT_MAX_FILE_BYTES = 10_000_000
 DEFAULT_SUFFIXES: tuple[str, ...] = (".json",)
 
@@ -81,7 +83,8 @@ class FileReadError(Exception):
 def display_path(path: Path, root: Path) -> str:
     """Return ``path`` as shown to users: POSIX and relative to ``root``, or absolute when outside it.
 
-    ``..`` never appears: a path outside the root keeps its absolute form, which is unambiguous.
+    ``..`` never appears: a path outside the root keeps its absolute form, which is unambiguous. Bytes of a
+    file name that are not UTF-8 are shown as ``\\xNN`` (:func:`printable_path`).
     """
     # abspath, not resolve(): a file reached through a symlink is shown by the name the user sees.
     absolute = Path(os.path.abspath(path))  # noqa: PTH100
@@ -94,9 +97,9 @@ def display_path(path: Path, root: Path) -> str:
         try:
             relative = _resolve(absolute).relative_to(_resolve(root_abs))
         except (ValueError, OSError):
-            return absolute.as_posix()
+            return printable_path(absolute.as_posix())
     text = relative.as_posix()
-    return "." if text == "" else text
+    return "." if text == "" else printable_path(text)
 
 
 def _resolve(path: Path) -> Path:
@@ -131,7 +134,9 @@ class _Walker:
         self.root = root
         self.suffixes = suffixes
         self.max_file_bytes = max_file_bytes
-        self.files: dict[str, DiscoveredFile] = {}
+        # Keyed by display path and the name's own bytes: two names that differ only in bytes that are not UTF-8
+        # may be shown alike, and neither may be dropped.
+        self.files: dict[tuple[str, bytes], DiscoveredFile] = {}
         self.problems: dict[str, FileProblem] = {}
         self.seen_files: set[tuple[int, int]] = set()
         self.skipped: set[str] = set()
@@ -159,7 +164,7 @@ class _Walker:
         if identity in self.seen_files:
             return  # the same file reached again through another path or link: load it once
         self.seen_files.add(identity)
-        self.files.setdefault(shown, DiscoveredFile(path, shown, path.suffix.lower()))
+        self.files.setdefault((shown, os.fsencode(path)), DiscoveredFile(path, shown, path.suffix.lower()))
 
     def wanted(self, name: str) -> bool:
         # os.path.splitext, not Path(name).suffix: the same answer ("a.tar.json" -> ".json", ".json" -> "")

@@ -49,7 +49,7 @@ from xacct_lint.load.base import FileLoad, LoadContext
 from xacct_lint.load.embedded import anchor, parse_embedded_json, policy_of
 from xacct_lint.model.inventory import LoadProblem, Location, Policy, PolicyKind, Role, arn_account
 from xacct_lint.parse.json_tree import JMember, JNode
-from xacct_lint.parse.source import SourceFile, Span
+from xacct_lint.parse.source import SourceFile, Span, printable_path
 
 # lark's _Lark and _Lark (imported lazily with hcl2); Any because lark's trees are untyped containers.
 _Lark = Any
@@ -1194,7 +1194,8 @@ def _module_for(source: SourceFile, context: LoadContext) -> _Module:
         except OSError:
             names = []
         for name in names:
-            display = f"{shown_dir}/{name}" if shown_dir else name
+            shown = printable_path(name)  # as SourceFile shows it, so the file itself is recognised below
+            display = f"{shown_dir}/{shown}" if shown_dir else shown
             if display == source.display_path:
                 continue
             if name.endswith(".tf") or name == "terraform.tfvars" or name.endswith(".auto.tfvars"):

@@ -7,7 +7,10 @@ configuration at all the documented defaults apply (see :data:`DEFAULT_REQUIRE`)
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import stat
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -260,12 +263,35 @@ def find_config(paths: Sequence[Path]) -> Path | None:
     return None
 
 
+def read_named_file(path: Path) -> bytes:
+    """Return the bytes of a file the user named (configuration, baseline); raise :class:`OSError` when it cannot
+    be read -- a directory, a FIFO or a device included, whose ``strerror`` says which.
+
+    Opened non-blocking and checked through its descriptor (as the input walk reads files): ``read_text`` on a
+    FIFO waits for a writer forever.
+    """
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        if not stat.S_ISREG(mode):
+            kind = "a FIFO (named pipe)" if stat.S_ISFIFO(mode) else "a device, socket or other special file"
+            raise OSError(errno.EINVAL, f"{kind}, not a regular file", str(path))
+        chunks: list[bytes] = []
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+    return b"".join(chunks)
+
+
 def load_config(path: Path | None) -> Config:
     """Read and validate a configuration file; None gives the defaults."""
     if path is None:
         return Config()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = tomllib.loads(read_named_file(path).decode("utf-8"))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read configuration: {exc.strerror or exc}") from exc
     except UnicodeDecodeError as exc:  # TOML is UTF-8 by definition

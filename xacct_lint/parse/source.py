@@ -34,6 +34,25 @@ class Region:
     end: Position
 
 
+def printable_path(text: str) -> str:
+    """Return a file name as text every report can carry: bytes that were not UTF-8 shown as ``\\xNN``.
+
+    POSIX file names are bytes; Python hands undecodable ones over as lone surrogates, which no UTF-8 writer,
+    JSON consumer or hash accepts (a file named ``b"\\xff.json"`` crashed every report).
+    """
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        try:
+            raw = text.encode("utf-8", "surrogateescape")
+        except UnicodeEncodeError:  # a lone surrogate that no byte produced (a Windows name): show it escaped
+            return text.encode("utf-8", "backslashreplace").decode("utf-8")
+        return raw.decode("utf-8", "backslashreplace")
+    return text
+
+
 @dataclass(eq=False)
 class SourceFile:
     """One input file: its path as shown to users (relative to the scan root) and its decoded text."""
@@ -41,6 +60,9 @@ class SourceFile:
     display_path: str
     text: str
     _line_starts: list[int] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        self.display_path = printable_path(self.display_path)
 
     def _starts(self) -> list[int]:
         if self._line_starts is None:
