@@ -14,6 +14,7 @@ import stat
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -190,10 +191,17 @@ class Config:
 
     def account_by_id(self, account_id: str | None) -> AccountConfig | None:
         """Return the configured account with this ID, if any."""
+        return self._accounts_by_id.get(account_id) if account_id is not None else None
+
+    @cached_property
+    def _accounts_by_id(self) -> dict[str, AccountConfig]:
+        # An index, not a scan: rules ask once per trust statement, and an organisation configures thousands of
+        # accounts (a scan made XA201/XA203/XA205/XA301 quadratic: 0.4 s at 300 accounts, ~100 s at 5,000).
+        # cached_property writes the instance __dict__ directly, which a frozen dataclass allows.
+        index: dict[str, AccountConfig] = {}
         for account in self.accounts:
-            if account.id == account_id:
-                return account
-        return None
+            index.setdefault(account.id, account)  # the first wins, as the scan did
+        return index
 
     def account_by_name(self, name: str) -> AccountConfig | None:
         """Return the configured account with this name, if any."""
