@@ -14,6 +14,7 @@ import json
 import re
 import tomllib
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -255,3 +256,118 @@ def test_documents_parliament_refuses_are_one_note_each_not_a_crash(
     assert ("XA208", "/Statement/0/Condition/NumericLessThan/aws:MultiFactorAuthAge", 7, 69) in found[
         "overflow.json"
     ]
+
+
+# --- what was meant as a template, a loader that raises, a statement the evaluator cannot decide -------------------
+
+
+@pytest.mark.parametrize("suffix", [".template", ".yaml"])
+def test_a_truncated_json_template_is_xa001_not_skipped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, suffix: str
+) -> None:
+    # JSON templates need no AWSTemplateFormatVersion, and their "Resources" key is indented or follows "{":
+    # cut short, such a file was taken for "not a template" and the run said "No findings".
+    monkeypatch.chdir(tmp_path)
+    text = '{\n  "Resources": {\n    "R": {\n      "Type": "AWS::IAM::Role",\n      "Properties": {\n'
+    (tmp_path / f"stack{suffix}").write_text(text, encoding="utf-8")
+    (tmp_path / f"one-line{suffix}").write_text(text.replace("\n", "").replace("  ", ""), encoding="utf-8")
+
+    run = run_cli(capsys, "check", ".", "--no-config", "--output-format", "json")
+
+    assert run.code == 1
+    doc = run.json()
+    assert spots(doc) == {
+        f"stack{suffix}": {("XA001", "", 6, 1)},
+        f"one-line{suffix}": {("XA001", "", 1, len(text.replace("\n", "").replace("  ", "")) + 1)},
+    }
+    for path in spots(doc):
+        assert messages(doc, path, "XA001") == [
+            "invalid JSON: expected a string key, found end of input; nothing in this document was checked"
+        ]
+
+
+def test_a_loader_that_raises_is_xa000_naming_the_file_and_fails_the_run(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No input should make a loader raise (the fuzz suite hunts for those bugs), but when one does, that file
+    # is an internal error -- never a traceback that ends the run, never a file that silently reads as clean.
+    import xacct_lint.load as load_module
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "trust.json").write_text(TRUST, encoding="utf-8")
+    (tmp_path / "recipe.sh").write_text("aws iam create-role --role-name r\n", encoding="utf-8")
+
+    def crashing_loader(source: Any) -> Any:
+        raise KeyError("x" * 2000)
+
+    monkeypatch.setattr(
+        load_module, "LOADERS", MappingProxyType({**load_module.LOADERS, ".sh": crashing_loader})
+    )
+
+    for jobs in ("1", "2"):
+        run = run_cli(capsys, "check", ".", "--no-config", "--output-format", "sarif", "--jobs", jobs)
+
+        assert run.code == 1
+        validate_sarif(run.out)
+        log = sarif_run(run.json())
+        [crash] = [r for r in log["results"] if r["ruleId"] == "XA000"]
+        location = crash["locations"][0]["physicalLocation"]
+        assert location["artifactLocation"]["uri"] == "recipe.sh"
+        text = crash["message"]["text"]
+        assert text.startswith("the .sh loader crashed: KeyError: 'xxxx")
+        assert re.search(r"\.\.\. at test_hostile_never_clean\.py:\d+ \(while reading recipe\.sh\); nothing in "
+                         r"this file was checked$", text), text  # fmt: skip
+        assert len(text) < 1000
+        assert crash["properties"]["precision"] == "unknown"
+        invocation = log["invocations"][0]
+        assert invocation["executionSuccessful"] is False
+        assert [n["message"]["text"] for n in invocation["toolExecutionNotifications"]] == [
+            f"not analysed: {text}",
+            text,
+        ]
+        assert {r["ruleId"] for r in log["results"] if r["ruleId"] != "XA000"} >= {"XA201"}  # trust.json
+
+
+def test_a_statement_the_evaluator_cannot_decide_is_a_finding_with_precision_unknown(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The Deny compares the caller's ARN with a principal tag no policy defines: whether it stops the member
+    # of account 444455556666 cannot be known, so the finding says "unknown" and why -- it does not go quiet.
+    monkeypatch.chdir(tmp_path)
+    policy = json.loads(TRUST)
+    policy["Statement"][0]["Condition"] = {"StringEquals": {"sts:ExternalId": "Zq7pL2v9Xk4mR8wT"}}
+    policy["Statement"].append(
+        {
+            "Effect": "Deny",
+            "Principal": {"AWS": "*"},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringNotEquals": {"aws:PrincipalArn": "${aws:PrincipalTag/allowed}"}},
+        }
+    )
+    (tmp_path / "variable.json").write_text(json.dumps(policy, indent=2), encoding="utf-8")
+
+    run = run_cli(capsys, "check", "variable.json", "--no-config", "--output-format", "sarif")
+
+    assert run.code == 1
+    log = sarif_run(run.json())
+    [result] = log["results"]
+    assert (result["ruleId"], result["level"]) == ("XA102", "warning")
+    assert result["properties"]["precision"] == "unknown"
+    assert result["message"]["text"].endswith("(precision unknown: a policy variable could not be resolved)")
+    assert log["invocations"][0]["executionSuccessful"] is True
+
+
+def test_an_inline_policy_that_is_a_json_array_is_xa002_not_ignored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Only text starting with "{" was taken for an inline document; "[...]" was dropped without a word.
+    monkeypatch.chdir(tmp_path)
+    prefix = "aws iam create-role --role-name r --assume-role-policy-document '"
+    (tmp_path / "recipe.sh").write_text(prefix + "[]'\n", encoding="utf-8")
+
+    run = run_cli(capsys, "check", "recipe.sh", "--no-config", "--output-format", "json")
+
+    assert run.code == 1
+    doc = run.json()
+    assert spots(doc) == {"recipe.sh": {("XA002", "/line-1/assume-role-policy-document", 1, len(prefix) + 1)}}
+    assert messages(doc, "recipe.sh", "XA002") == ["a policy document must be a JSON object, found []"]

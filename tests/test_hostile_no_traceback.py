@@ -11,14 +11,16 @@ from __future__ import annotations
 import codecs
 import json
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
 import fuzz_targets as ft
 import pytest
-from hostile_support import TRUST, TRUST_SPOT, messages, one_error_line, run_cli, spots
+from hostile_support import TRUST, TRUST_SPOT, Run, messages, one_error_line, run_cli, sarif_run, spots
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from report_support import validate_sarif
 
 import xacct_lint.load as load_module
 from xacct_lint.load.discover import FileReadError
@@ -309,3 +311,118 @@ def test_numbers_json_parsers_refuse_are_values_not_crashes(
     for name in ("huge-int.json", "overflow.json", "tiny.json"):
         assert found[name] and "XA001" not in {spot[0] for spot in found[name]}, name
     _assert_trust_still_checked(doc)
+
+
+def test_100000_levels_of_nesting_in_every_other_format(
+    scan_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Each format has its own parser (YAML, HCL2, shell words); each must stop at the first level too deep and
+    # say so -- a JSON template on one line too, whose key "Resources" is not at the start of a line.
+    brackets = "[" * NESTING + "]" * NESTING
+    yaml_prefix = "      AssumeRolePolicyDocument: "
+    (scan_root / "deep.yaml").write_text(
+        "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n"
+        + yaml_prefix + brackets + "\n",
+        encoding="utf-8",
+    )  # fmt: skip
+    template_prefix = (
+        '{"Resources": {"R": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": '
+    )
+    (scan_root / "deep.template").write_text(template_prefix + brackets + "}}}}", encoding="utf-8")
+    shell_prefix = "aws iam create-role --role-name r --assume-role-policy-document '"
+    objects = '{"a":' * NESTING + "1" + "}" * NESTING
+    (scan_root / "deep.sh").write_text(shell_prefix + objects + "'\n", encoding="utf-8")
+    (scan_root / "deep.md").write_text(
+        f"# Recipe\n```bash\n{shell_prefix}{objects}'\n```\n", encoding="utf-8"
+    )
+    (scan_root / "deep.tf").write_text(
+        'resource "aws_iam_role" "r" {\n  name = "r"\n  assume_role_policy = jsonencode('
+        + brackets
+        + ")\n}\n",
+        encoding="utf-8",
+    )
+
+    code, doc = _check_json(capsys, ".")
+
+    assert code == 1
+    assert [r for r in doc["results"] if r["rule_id"] == "XA000"] == []
+    found = spots(doc)
+    # The templates' four mappings (root, Resources, R, Properties) are the first levels: the 253rd bracket is
+    # the 257th level. In the scripts, the 257th "{" of the embedded document.
+    too_deep = "YAML not read: nesting deeper than 256 levels; nothing in this template was checked"
+    assert found["deep.yaml"] == {("XA001", "", 6, len(yaml_prefix) + 252 + 1)}
+    assert messages(doc, "deep.yaml", "XA001") == [too_deep]
+    assert found["deep.template"] == {("XA001", "", 1, len(template_prefix) + 252 + 1)}
+    assert messages(doc, "deep.template", "XA001") == [too_deep]
+    for name, line in (("deep.sh", 1), ("deep.md", 3)):
+        assert found[name] == {("XA001", "", line, len(shell_prefix) + 256 * len('{"a":') + 1)}, name
+        assert messages(doc, name, "XA001") == [
+            f"the policy document in --assume-role-policy-document (line {line}) is not valid JSON: nesting "
+            "deeper than 256 levels; nothing in this document was checked"
+        ]
+    # HCL2 has no depth limit of its own; the document it builds is not an object, and XA002 says so.
+    assert ("XA002", "/resource/aws_iam_role/r/assume_role_policy", 3, 35) in found["deep.tf"]
+    _assert_trust_still_checked(doc)
+
+
+# --- names and files the user names ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("output_format", ["text", "json", "sarif"])
+def test_a_file_name_that_is_not_utf8_is_linted_and_shown_escaped(
+    scan_root: Path, capsys: pytest.CaptureFixture[str], output_format: str
+) -> None:
+    # POSIX file names are bytes; one that is not UTF-8 reached every reporter as lone surrogates and crashed
+    # the fingerprint hash with a traceback. It is linted like any file and shown with \xNN escapes.
+    (scan_root / os.fsdecode(b"p\xff\xfe.json")).write_text(TRUST, encoding="utf-8")
+
+    run = run_cli(capsys, "check", ".", "--no-config", "--output-format", output_format, "--color", "never")
+
+    assert run.code == 1
+    shown = "p\\xff\\xfe.json"
+    if output_format == "text":
+        lines = run.out.splitlines()
+        assert any(line.startswith(f"{shown}:4:5: XA201 [error] ") for line in lines), run.out
+        assert any(line.startswith("trust.json:4:5: XA201 [error] ") for line in lines), run.out
+    elif output_format == "json":
+        assert TRUST_SPOT in spots(run.json())[shown]
+        _assert_trust_still_checked(run.json())
+    else:
+        validate_sarif(run.out)
+        uris = {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+            for r in sarif_run(run.json())["results"]
+        }
+        assert uris == {"p%5Cxff%5Cxfe.json", "trust.json"}
+
+
+def _run_in_thread(capsys: pytest.CaptureFixture[str], *argv: str) -> Run:
+    # A FIFO opened for reading blocks until a writer comes: run in a thread so a regression fails, not hangs.
+    outcome: list[Run] = []
+    worker = threading.Thread(target=lambda: outcome.append(run_cli(capsys, *argv)), daemon=True)
+    worker.start()
+    worker.join(timeout=60)
+    assert not worker.is_alive(), f"xacct-lint {' '.join(argv)} blocked"
+    return outcome[0]
+
+
+@pytest.mark.parametrize("special", ["fifo", "directory"])
+def test_a_configuration_or_baseline_that_is_no_regular_file_is_one_line_and_exit_2(
+    scan_root: Path, capsys: pytest.CaptureFixture[str], special: str
+) -> None:
+    for name in ("config.toml", "baseline.json"):
+        if special == "fifo":
+            os.mkfifo(scan_root / name)
+        else:
+            (scan_root / name).mkdir()
+    reason = "a FIFO (named pipe), not a regular file" if special == "fifo" else "Is a directory"
+
+    run = _run_in_thread(capsys, "check", "trust.json", "--config", "config.toml")
+    assert run.code == 2
+    assert one_error_line(run) == f"xacct-lint: error: config.toml: cannot read configuration: {reason}"
+    assert run.out == ""
+
+    run = _run_in_thread(capsys, "check", "trust.json", "--no-config", "--baseline", "baseline.json")
+    assert run.code == 2
+    assert one_error_line(run) == f"xacct-lint: error: baseline.json: cannot read baseline: {reason}"
+    assert run.out == ""

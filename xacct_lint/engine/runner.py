@@ -12,13 +12,14 @@ import traceback
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
 from xacct_lint.engine.context import RuleContext
 from xacct_lint.engine.rule import Finding, Precision, Rule, RuleMeta, Severity
 from xacct_lint.model.config import ConfigError, read_named_file
-from xacct_lint.model.inventory import Location, Policy
+from xacct_lint.model.inventory import LOADER_CRASHED, Location, Policy
 from xacct_lint.parse.json_tree import resolve_pointer
 from xacct_lint.parse.policy import Statement
 from xacct_lint.parse.source import Region, SourceFile, Span
@@ -258,13 +259,26 @@ def check_results(
 ) -> tuple[list[Result], int]:
     """Run the rules and return ``to_results`` of their findings; with ``jobs`` > 1 the rules run in forked
     worker processes (see :mod:`xacct_lint.engine.parallel`) and the results are the same, in the same order."""
+    crashes = loader_crashes(ctx)
     if jobs > 1:
         from xacct_lint.engine.parallel import run_placed
 
         per_rule = run_placed(rules, ctx, severity_overrides, jobs)
         if per_rule is not None:
-            return collect_results((result for results in per_rule for result in results), baseline)
-    return to_results(run_rules(rules, ctx), severity_overrides, baseline)
+            placed = (result_of(rule, finding, severity_overrides) for rule, finding in crashes)
+            return collect_results(
+                chain(placed, (result for results in per_rule for result in results)), baseline
+            )
+    return to_results(chain(crashes, run_rules(rules, ctx)), severity_overrides, baseline)
+
+
+def loader_crashes(ctx: RuleContext) -> list[tuple[Rule | None, Finding]]:
+    """Return an internal-error finding for every file a loader raised on (no rule reports those)."""
+    return [
+        (None, Finding(INTERNAL_ERROR.id, problem.message, problem.location, precision=Precision.UNKNOWN))
+        for problem in ctx.model.problems
+        if problem.code == LOADER_CRASHED
+    ]
 
 
 def load_baseline(path: Path) -> frozenset[str]:

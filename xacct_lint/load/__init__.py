@@ -9,6 +9,7 @@ pointer).
 from __future__ import annotations
 
 import os
+import traceback
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
@@ -27,7 +28,16 @@ from xacct_lint.load.json_file import load_json_in_context
 from xacct_lint.load.limits import enforce_statement_limit
 from xacct_lint.load.text import TextDecodeError, decode_bytes
 from xacct_lint.model.config import Config
-from xacct_lint.model.inventory import AssumeRoleCall, Identity, LoadProblem, Location, Model, Policy, Role
+from xacct_lint.model.inventory import (
+    LOADER_CRASHED,
+    AssumeRoleCall,
+    Identity,
+    LoadProblem,
+    Location,
+    Model,
+    Policy,
+    Role,
+)
 from xacct_lint.parse.json_tree import resolve_pointer, split_pointer
 from xacct_lint.parse.source import SourceFile, Span
 
@@ -88,6 +98,26 @@ def _resolved(path: Path) -> Path | None:
 
 def _problem_source(display: str) -> SourceFile:
     return SourceFile(display, "")
+
+
+# Longest exception text quoted in the message: an exception may quote a whole (hostile) input.
+_CRASH_DETAIL_CHARS = 500
+
+
+def _loader_crash(suffix: str, source: SourceFile, exc: Exception) -> LoadProblem:
+    """Return the problem that says a loader raised on ``source`` (reported as an XA000 internal error)."""
+    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    where = f" at {Path(frame.filename).name}:{frame.lineno}" if frame else ""
+    detail = " ".join(str(exc).split())
+    if len(detail) > _CRASH_DETAIL_CHARS:
+        detail = detail[:_CRASH_DETAIL_CHARS] + "..."
+    message = (
+        f"the {suffix} loader crashed: {type(exc).__name__}: {detail}{where} (while reading "
+        f"{source.display_path}); nothing in this file was checked"
+    )
+    return LoadProblem(
+        LOADER_CRASHED, message, Location(source, None, "", span=Span(0, 0) if source.text else None)
+    )
 
 
 def _merge_identities(identities: Iterable[Identity]) -> list[Identity]:
@@ -153,10 +183,15 @@ def load_paths(
             problems.append(LoadProblem("invalid-encoding", exc.message, location))
             continue
         source = SourceFile(file.display_path, decoded.text)
-        if isinstance(loader, ContextLoader):
-            result = loader.load(source, LoadContext(file.path, config, merged_variables, memo))
-        else:
-            result = loader(source)
+        try:
+            if isinstance(loader, ContextLoader):
+                result = loader.load(source, LoadContext(file.path, config, merged_variables, memo))
+            else:
+                result = loader(source)
+        except Exception as exc:  # a bug of ours must cost this file, never the run, and never read as clean
+            sources.append(source)
+            problems.append(_loader_crash(file.suffix, source, exc))
+            continue
         result = enforce_statement_limit(result, config.limits.max_statements)
         if result.is_empty:
             continue

@@ -708,7 +708,8 @@ class _Interpreter:
                     file.policy = policy_of(state.source, root, file.prefix, kind, name=name)
                     state.policies.append(file.policy)
             return file.policy
-        if value.text.lstrip().startswith(("{", "[")):  # a JSON array is no policy: XA002 says so, not silence
+        # "[...]" too: a JSON array is no policy, and XA002 says so rather than nothing.
+        if value.text.lstrip().startswith(("{", "[")):
             offsets = [self.script.origin(o) for o in value.offsets]
             line = state.source.position(self.script.origin(value.start)).line
             root = parse_embedded_json(

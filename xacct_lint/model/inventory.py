@@ -120,6 +120,11 @@ class LoadProblem:
     location: Location
 
 
+# The code of a load problem that is a bug of ours, not of the input: a loader raised on this file. The engine
+# reports it as an XA000 internal error (the run fails, SARIF says executionSuccessful: false), not as XA001.
+LOADER_CRASHED = "loader-crashed"
+
+
 @dataclass(frozen=True)
 class AssumeRoleCall:
     """An ``aws sts assume-role`` call written in a script (a ``.sh`` file or a Markdown ``bash`` block).
