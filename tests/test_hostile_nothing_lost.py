@@ -4,7 +4,7 @@
   the previous file whole -- never half a SARIF log that code scanning would read as "no findings".
 - A corrupt baseline is an error (exit 2, one line), never an empty baseline, and leaves the output alone.
 - The same inputs give byte-identical reports, whatever the order or spelling of the paths; parallel runs
-  (``--jobs``, once it exists) give the same bytes as serial ones.
+  (``--jobs``) give the same bytes as serial ones (``test_jobs.py`` compares them on every fixture and corpus).
 """
 
 from __future__ import annotations
@@ -20,8 +20,6 @@ from typing import Any
 
 import pytest
 from hostile_support import TRUST, one_error_line, run_cli
-
-from xacct_lint.cli import build_parser
 
 OLD = '{"previous": "report, complete"}\n'
 
@@ -82,11 +80,23 @@ class _InterruptedHandle:
         return getattr(self.handle, name)
 
 
+COMMANDS = {
+    "check-sarif": ("results.sarif", ("check", "policies", "--no-config", "--output-format", "sarif")),
+    "graph-html": ("graph.html", ("graph", "policies", "--no-config", "--format", "html")),
+}
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
 @pytest.mark.parametrize("existing", [True, False], ids=["old-file-kept", "no-file-made"])
 def test_interrupted_while_writing_leaves_the_old_file_or_none(
-    project: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, existing: bool
+    project: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    existing: bool,
+    command: str,
 ) -> None:
-    target = project / "results.sarif"
+    name, argv = COMMANDS[command]
+    target = project / name
     if existing:
         target.write_text(OLD, encoding="utf-8")
     real_fdopen = os.fdopen
@@ -94,7 +104,7 @@ def test_interrupted_while_writing_leaves_the_old_file_or_none(
         "xacct_lint.report.output.os.fdopen", lambda *a, **k: _InterruptedHandle(real_fdopen(*a, **k))
     )
 
-    run = run_cli(capsys, "check", "policies", "--no-config", "--output-format", "sarif", "-o", str(target))
+    run = run_cli(capsys, *argv, "-o", str(target))
 
     assert run.code == 130
     assert one_error_line(run) == "xacct-lint: error: interrupted"
@@ -102,7 +112,7 @@ def test_interrupted_while_writing_leaves_the_old_file_or_none(
         assert target.read_text(encoding="utf-8") == OLD
     else:
         assert not target.exists()
-    assert _leftovers(project, "results.sarif") == []
+    assert _leftovers(project, name) == []
 
 
 def test_a_failing_rename_keeps_the_old_file_and_is_exit_2(
@@ -243,12 +253,6 @@ def test_the_same_inputs_give_the_same_bytes(
     assert str(project) not in first  # nothing machine-specific: paths are relative to the scan root
 
 
-def _has_jobs_option() -> bool:
-    check = build_parser()._subparsers._group_actions[0].choices["check"]  # type: ignore[union-attr]
-    return any("--jobs" in action.option_strings for action in check._actions)
-
-
-@pytest.mark.skipif(not _has_jobs_option(), reason="no --jobs option yet")
 @pytest.mark.parametrize("output_format", ["sarif", "json", "text"])
 def test_parallel_runs_give_the_same_bytes_as_serial_runs(
     project: Path, capsys: pytest.CaptureFixture[str], output_format: str
