@@ -76,3 +76,49 @@ def test_parliament_pack_never_crashes_on_hostile_policies(data: bytes) -> None:
 def test_every_loader_is_a_fuzz_target() -> None:
     # The campaign and this suite fuzz what LOADERS holds when they run, not a list that can fall behind.
     assert {f"loader{suffix}" for suffix in LOADERS} <= set(ft.targets())
+
+
+# --- what the campaign found (benchmarks/fuzz_campaign.py), kept as regressions ----------------------------------
+
+# Each input as the campaign saved it, with the target that failed on it.
+DATA_MANY_STARS = (
+    b'{\n  "Version": "2012-10-17",\n  "Statement": [\n    {\n      "Effect": "Allow",\n'
+    b'      "Action": ["s' + b"*" * 55 + b'4:GetObject", "AssumeRole", "*:NoSuchActionAnywhere"],\n'
+    b'      "Resource": "*"\n    }\n  ]\n}\n'
+)
+CAMPAIGN_FINDINGS = {
+    # A hang (libFuzzer's 60 s timeout): XA004 matched the action against the IAM database with one ".*" per
+    # star, and the regex engine tried every split of the name among 55 stars.
+    "loader.json-many-stars": ("loader.json", DATA_MANY_STARS),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CAMPAIGN_FINDINGS))
+def test_what_the_campaign_found_stays_fixed(name: str) -> None:
+    target, data = CAMPAIGN_FINDINGS[name]
+    ft.targets()[target](data)
+
+
+def test_a_wildcard_with_many_stars_matches_in_linear_time() -> None:
+    from xacct_lint.evaluate.operators import glob_match
+    from xacct_lint.iamdb import get_database
+
+    pattern = "s" + "*" * 55 + "4:GetObject"
+    assert glob_match(pattern, "s34:GetObject")
+    assert not glob_match(pattern, "s3:GetObject" + "x" * 200)
+    assert not glob_match("*a" * 30 + "*b", "a" * 500)
+    assert get_database().match_actions(pattern) == ()
+    matched = get_database().match_actions("s*3:*" + "*" * 40 + "Object")
+    assert {"s3:GetObject", "s3:PutObject"} <= set(matched)
+    assert all(action.startswith("s") and action.endswith("Object") for action in matched)
+
+
+@settings(max_examples=300, deadline=None)
+@given(pattern=st.text(alphabet="ab*?", max_size=8), value=st.text(alphabet="ab", max_size=10))
+def test_linear_wildcards_agree_with_one_dot_star_per_star(pattern: str, value: str) -> None:
+    import re
+
+    from xacct_lint.evaluate.operators import glob_match
+
+    naive = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    assert glob_match(pattern, value) is (re.fullmatch(naive, value, re.DOTALL) is not None)

@@ -104,8 +104,9 @@ def _key_prefix(normal_key: str) -> str:
 
 def _wildcard_pattern(pattern: str) -> re.Pattern[str]:
     """Return a regex for an IAM ``Action`` wildcard: ``*`` any run of characters, ``?`` exactly one."""
-    translated = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern.lower())
-    return re.compile(translated, re.DOTALL)
+    from xacct_lint.evaluate.operators import glob_translate  # linear in the stars, whatever the input
+
+    return re.compile(glob_translate(pattern.lower()), re.DOTALL)
 
 
 # One service's actions: lower-cased action name -> (canonical "svc:Action", access level, condition keys).
