@@ -122,11 +122,12 @@ class Placeholder:
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
     """Yield a finding per string holding template placeholders, and per literal policy variable."""
+    # One regex search per distinct string: actions, ARNs and member names recur across policies (145,124
+    # strings, 25,657 distinct, in the AWS managed policies), and a dict hit costs a twentieth of a search.
+    may_hold = _MemoSearch(_MAY_HOLD_TEMPLATE)
     for policy in ctx.model.policies:
         enabled = policy.document.variables_enabled
-        for pointer, text, is_key in _strings(policy.document.root):
-            if not _MAY_HOLD_TEMPLATE.search(text):
-                continue
+        for pointer, text, is_key in _template_candidates(policy.document.root, may_hold):
             symbols = () if is_key else symbols_at(policy.document.root, pointer)
             rest = text
             if symbols:
@@ -189,20 +190,50 @@ def _dollar_kind(body: str) -> str:
     return "a template variable"
 
 
-def _strings(root: JNode) -> Iterator[tuple[str, str, bool]]:
-    """Yield (pointer, text, is_member_name) for every string value and member name below ``root``."""
-    stack: list[tuple[JNode, str]] = [(root, "")]
+# A string's pointer, kept as the chain (parent chain, token) and joined only for the rare string that may hold
+# a template: building "/Statement/3/Action/17" for each of the 145,000 strings of the AWS managed policies cost
+# more than the check itself.
+_Chain = tuple["_Chain", str] | None
+
+
+def _pointer(chain: _Chain) -> str:
+    tokens: list[str] = []
+    while chain is not None:
+        chain, token = chain
+        tokens.append(token)
+    return "".join(f"/{escape_pointer_token(t)}" for t in reversed(tokens))
+
+
+class _MemoSearch(dict[str, bool]):
+    """``bool(pattern.search(text))``, remembered per text."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        super().__init__()
+        self.search = pattern.search
+
+    def __missing__(self, text: str) -> bool:
+        found = self[text] = self.search(text) is not None
+        return found
+
+
+def _template_candidates(root: JNode, may_hold: _MemoSearch) -> Iterator[tuple[str, str, bool]]:
+    """Yield (pointer, text, is_member_name) for every string value and member name below ``root`` in which
+    ``may_hold`` finds something, depth first, members and items in reverse order."""
+    stack: list[tuple[JNode, _Chain]] = [(root, None)]
     while stack:
-        node, pointer = stack.pop()
-        if node.kind == "string" and isinstance(node.value, str):
-            yield pointer, node.value, False
-        elif node.kind == "object":
+        node, chain = stack.pop()
+        kind = node.kind
+        if kind == "string":
+            if isinstance(node.value, str) and may_hold[node.value]:
+                yield _pointer(chain), node.value, False
+        elif kind == "object":
             for member in node.members:
-                member_pointer = f"{pointer}/{escape_pointer_token(member.key)}"
-                yield member_pointer, member.key, True
-                stack.append((member.value, member_pointer))
-        elif node.kind == "array":
-            stack.extend((item, f"{pointer}/{index}") for index, item in enumerate(node.items))
+                member_chain = (chain, member.key)
+                if may_hold[member.key]:
+                    yield _pointer(member_chain), member.key, True
+                stack.append((member.value, member_chain))
+        elif kind == "array":
+            stack.extend((item, (chain, str(index))) for index, item in enumerate(node.items))
 
 
 def _show(text: str) -> str:

@@ -79,6 +79,7 @@ For permission policies, split one large policy into several managed policies.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterator, Sequence
@@ -130,9 +131,13 @@ def policy_length(root: JNode) -> int:
     return total
 
 
+@functools.lru_cache(maxsize=65_536)
 def _string_length(text: str) -> int:
     # = len(json.dumps(text, ensure_ascii=False)) minus the white space in text, at C speed: this runs once per
     # string of every policy (145,000 times on the AWS managed policies; a per-character loop took 0.3 s).
+    # Cached: member names and actions recur ("Effect", "s3:GetObject": 145,124 strings, 25,657 distinct, in the
+    # AWS managed policies), and a hit is one C-level lookup where a miss is five string scans. Bounded, so an
+    # input of distinct strings cannot grow it without limit.
     encoded = _encode_string(text)
     return len(encoded) - (text.count(" ") + text.count("\t") + text.count("\n") + text.count("\r"))
 
