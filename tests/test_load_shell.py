@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from recipe_equivalence import REPO, finding_keys, json_form, lint, misplaced, role_signature
+from xacct_lint.rules.xa006_unresolved_placeholder import META as XA006
 
 from xacct_lint.engine.runner import place_of
 from xacct_lint.load import load_paths
@@ -239,3 +240,41 @@ def test_hostile_scripts_do_not_crash(tmp_path: Path) -> None:
     for text in ["$(" * 5000, "${" * 5000, "<<" * 3000, "cat <<\n", "'" * 10001, "\\" * 9999, "a=(\n" * 100]:
         model = load(tmp_path, text)
         assert isinstance(model.problems, list)
+
+
+def test_an_unknown_variable_the_shell_expands_is_a_symbol_a_quoted_one_is_literal_text(
+    tmp_path: Path,
+) -> None:
+    # Unquoted delimiter: bash substitutes ${EXTERNAL_ID} when the script runs, so the deployed policy holds a
+    # value this run cannot know -- a symbol (XA006 warning with the --var hint), not text IAM would see.
+    # Quoted delimiter: bash writes ${EXTERNAL_ID} as it is, and IAM receives that text (XA006 error).
+    trust = TRUST.replace("${SECURITY}", "111111111111")
+    script = "\n".join(
+        [
+            "cat > expanded.json << EOF",
+            trust,
+            END,
+            "aws iam create-role --role-name A --assume-role-policy-document file://expanded.json",
+            f"cat > literal.json << '{END}'",
+            trust,
+            END,
+            "aws iam create-role --role-name B --assume-role-policy-document file://literal.json",
+            "",
+        ]
+    )
+    (tmp_path / "setup.sh").write_text(script, encoding="utf-8")
+    result = lint([tmp_path / "setup.sh"], Config())
+    xa006 = sorted(
+        (start(f.location)[0], str(f.severity or XA006.severity), f.message)
+        for f in result.findings
+        if f.rule_id == "XA006"
+    )
+    condition_line = 1 + next(i for i, line in enumerate(trust.splitlines()) if "sts:ExternalId" in line)
+    second = condition_line + len(trust.splitlines()) + 3  # the same line of the second here-document
+    assert [(line, severity) for line, severity, _ in xa006] == [
+        (condition_line + 1, "warning"),
+        (second + 1, "error"),
+    ]
+    assert "lint with --var EXTERNAL_ID=VALUE" in xa006[0][2]
+    assert "${EXTERNAL_ID} in its place" in xa006[0][2]
+    assert "IAM takes it as literal text" in xa006[1][2]

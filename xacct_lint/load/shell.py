@@ -19,9 +19,12 @@ of a Markdown file (a reader runs them in one shell). A value the user gives -- 
 configuration's ``[variables]`` -- wins over the script's own assignment (that is how a recipe's
 ``RANDOM_SUFFIX=$(aws secretsmanager get-random-password ...)`` gets a value to lint with). The environment is
 read only for ``--var NAME`` without a value. Anything else -- command substitution, positional parameters,
-variables never assigned -- stays **symbolic**: the text keeps ``${NAME}`` (``$(...)`` as written), XA006
-reports it as an unresolved shell variable where it lands in a policy, and the evaluator treats it as a value
-no request carries (a variable naming no condition key).
+variables never assigned -- stays **symbolic**: the text keeps ``${NAME}`` (``$(...)`` as written), and where
+an expanding here-document or a JSON argument puts it in a policy, that string becomes a symbol
+(:func:`xacct_lint.parse.symbols.mark_symbols`): XA006 reports it as a warning naming the variable and the
+``--var`` that would give it, and the evaluator treats it as a value no request carries (a variable naming no
+condition key). In a quoted here-document (``<<'EOF'``) bash writes ``${NAME}`` as it is: IAM receives that
+text, and XA006 reports template syntax that reaches IAM (an error).
 
 **Accounts.** A role created by ``aws iam create-role`` lands in the account the CLI runs as, which a script
 does not say. The account is taken from the configuration (a ``[[roles]]`` entry with the same ``name``
@@ -50,6 +53,7 @@ from xacct_lint.model.config import Config
 from xacct_lint.model.inventory import AssumeRoleCall, LoadProblem, Location, Policy, PolicyKind, Role
 from xacct_lint.parse.policy import looks_like_policy
 from xacct_lint.parse.source import SourceFile, Span
+from xacct_lint.parse.symbols import Symbol, mark_symbols
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\+?=")
@@ -450,6 +454,7 @@ class _File:
     policy: Policy | None = None
     parsed: bool = False
     used: bool = False
+    symbols: tuple[Symbol, ...] = ()  # what the expansion of the body could not know
 
 
 @dataclass
@@ -522,11 +527,15 @@ class _Interpreter:
             offsets.extend(_spread(piece.start, piece.end, len(text)))
         return Expanded("".join(chars), tuple(offsets), word.start, word.end, tuple(unresolved))
 
-    def expand_body(self, start: int, end: int, expand: bool, strip_tabs: bool) -> tuple[str, list[int]]:
-        """Return a here-document body (tabs stripped for ``<<-``, variables expanded unless quoted)."""
+    def expand_body(
+        self, start: int, end: int, expand: bool, strip_tabs: bool
+    ) -> tuple[str, list[int], tuple[Symbol, ...]]:
+        """Return a here-document body (tabs stripped for ``<<-``, variables expanded unless quoted), its
+        offsets, and the symbols of the expansions it could not resolve."""
         text = self.script.text
         chars: list[str] = []
         offsets: list[int] = []
+        unresolved: list[str] = []
         pos = start
         at_line_start = True
         while pos < end:
@@ -546,6 +555,7 @@ class _Interpreter:
                 word = Word(start=pos)
                 nxt = scanner.expansion(pos, word)
                 expanded = self.expand(word)
+                unresolved.extend(expanded.unresolved)
                 if expanded.text == "$" and len(word.pieces) == 1 and word.pieces[0].kind == "lit":
                     chars.append("$")
                     offsets.append(pos)
@@ -557,7 +567,7 @@ class _Interpreter:
             chars.append(ch)
             offsets.append(pos)
             pos += 1
-        return "".join(chars), offsets
+        return "".join(chars), offsets, _shell_symbols(unresolved)
 
     # -- running --
 
@@ -615,25 +625,32 @@ class _Interpreter:
         if expanded and expanded[0].text == "tee":
             targets += [e.text for e in expanded[1:] if not e.text.startswith("-")]
         for heredoc in command.heredocs:
-            body, offsets = self.expand_body(
+            body, offsets, symbols = self.expand_body(
                 heredoc.body_start, heredoc.body_end, heredoc.expand, heredoc.strip_tabs
             )
             source_offsets = [self.script.origin(o) for o in offsets]
             operator_span = self.script.span(heredoc.operator, heredoc.operator + 2)
             for target in targets[:1]:
-                self.write(target, body, source_offsets, operator_span)
+                self.write(target, body, source_offsets, operator_span, symbols)
                 if (target.endswith((".sh", ".bash")) or body.startswith("#!")) and self.depth < _MAX_NESTING:
                     nested = Script(body, source_offsets)
                     _run_script(self.state, nested, self.depth + 1, inherit=True)
             if not targets:
                 self.state.evidence.append(body)
 
-    def write(self, target: str, body: str, offsets: list[int], operator_span: Span) -> None:
+    def write(
+        self,
+        target: str,
+        body: str,
+        offsets: list[int],
+        operator_span: Span,
+        symbols: tuple[Symbol, ...] = (),
+    ) -> None:
         name = _file_name(target)
         count = self.state.written.get(name, 0) + 1
         self.state.written[name] = count
         prefix = "/" + name.replace("~", "~0").replace("/", "~1") + (f"#{count}" if count > 1 else "")
-        self.state.files[name] = _File(name, body, offsets, operator_span, prefix)
+        self.state.files[name] = _File(name, body, offsets, operator_span, prefix, symbols=symbols)
         self.state.evidence.append(body)
 
     # -- the AWS CLI --
@@ -705,6 +722,7 @@ class _Interpreter:
                     state.problems,
                 )
                 if root is not None:
+                    root = mark_symbols(root, file.symbols)
                     file.policy = policy_of(state.source, root, file.prefix, kind, name=name)
                     state.policies.append(file.policy)
             return file.policy
@@ -717,6 +735,7 @@ class _Interpreter:
             )
             if root is None:
                 return None
+            root = mark_symbols(root, _shell_symbols(value.unresolved))
             policy = policy_of(state.source, root, f"/line-{line}/{option.lstrip('-')}", kind, name=name)
             state.policies.append(policy)
             return policy
@@ -950,6 +969,24 @@ def _account_for(state: _State, name: str) -> str | None:
     return accounts.pop() if len(accounts) == 1 else None
 
 
+def _shell_symbols(unresolved: Sequence[str]) -> tuple[Symbol, ...]:
+    """Return the symbols of expansions the interpreter could not resolve: the shell substitutes them when the
+    script runs, so the deployed policy holds a value this run cannot know (not the ``${NAME}`` text)."""
+    symbols: list[Symbol] = []
+    for piece in dict.fromkeys(unresolved):
+        if piece.startswith(("$", "`")):
+            reason = "a command substitution: only the shell that runs the script knows its output"
+            symbols.append(Symbol(piece, piece, reason))
+        else:
+            reason = (
+                f"a shell variable the script gives no known value; lint with --var {piece}=VALUE, or --var "
+                f"{piece} to take it from the environment"
+            )
+            placeholder = f"${{{piece}}}"
+            symbols.append(Symbol(placeholder, placeholder, reason))
+    return tuple(symbols)
+
+
 def _finish(state: _State) -> FileLoad:
     # Here-documents no command used: still policies when they look like one (kind inferred from the shape).
     for file in state.files.values():
@@ -958,7 +995,7 @@ def _finish(state: _State) -> FileLoad:
         problems: list[LoadProblem] = []
         root = parse_embedded_json(state.source, file.text, file.offsets, file.name, problems)
         if root is not None and looks_like_policy(root):
-            file.policy = policy_of(state.source, root, file.prefix, None)
+            file.policy = policy_of(state.source, mark_symbols(root, file.symbols), file.prefix, None)
             state.policies.append(file.policy)
             state.problems.extend(problems)
     roles: list[Role] = []

@@ -81,3 +81,38 @@ def is_unresolved_template(root: JNode, pointer: str, text: str) -> bool:
         if ":" not in name or "::" in name:
             return True
     return False
+
+
+def mark_symbols(root: JNode, symbols: tuple[Symbol, ...]) -> JNode:
+    """Return ``root`` with every string value that reads one of ``symbols`` (its placeholder in the text) turned
+    into a :class:`SymbolNode` holding them in order of appearance; spans and everything else stay as they are.
+
+    For loaders that substitute text before parsing it (a shell here-document with an unquoted delimiter): the
+    JSON is parsed from the substituted text, and this says afterwards which of its strings hold a value the
+    substitution could not know. Member names are left alone (XA006 reports template syntax in them as such).
+    """
+    if not symbols:
+        return root
+
+    def marked(node: JNode) -> JNode:
+        if node.kind == "string" and isinstance(node.value, str) and "$" in node.value:
+            text = node.value
+            found = sorted(
+                ((text.find(s.placeholder), s) for s in symbols if s.placeholder in text),
+                key=lambda item: item[0],
+            )
+            if found:
+                return symbol_node(text, node.span, tuple(dict.fromkeys(s for _, s in found)))
+        return node
+
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.kind == "object":
+            for member in node.members:
+                member.value = marked(member.value)
+                stack.append(member.value)
+        elif node.kind == "array":
+            node.items = [marked(item) for item in node.items]
+            stack.extend(node.items)
+    return marked(root)
