@@ -23,7 +23,12 @@ the configured account and Region, `Fn::Sub`, `Fn::Join`, ...). What stays unkno
 parameter without a default, a generated resource name, `Fn::ImportValue` -- is kept as a *symbol* spelled
 as `Fn::Sub` would spell it (`${ExternalIdParam}`, `${ProdRole.Arn}`, `${AWS::AccountId}`). This rule reports
 each symbol as a warning naming the expression and why it is unknown, and also a condition (`Fn::If`, a
-resource's `Condition`) that cannot be decided, for which the template is checked as if it held.
+resource's `Condition`) that cannot be decided, for which the template is checked as if it held. The same goes
+for Terraform (`${var.external_id}` without a default or `.tfvars` value, `${aws_iam_role.x.arn}`) and for a
+shell script's unquoted here-document or JSON argument (`${PROD_EXTERNAL_ID}` that the script never assigns a
+known value): the tool substitutes those before IAM sees the policy, so they are symbols -- warnings that say
+how to give the value (`--var NAME=VALUE`, `[variables]`). Template syntax in a plain JSON file, or in a
+quoted here-document (`<<'EOF'`), reaches IAM as text: an error.
 
 ## Why is this bad
 IAM does not know about templates: `"sts:ExternalId": "${PROD_EXTERNAL_ID}"` requires callers to send that

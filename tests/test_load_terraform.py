@@ -130,7 +130,11 @@ def test_a_variable_without_value_stays_symbolic_and_xa006_reports_it(tmp_path: 
     assert [(r.place.path, r.place.region.start.line if r.place.region else 0) for r in xa006] == [
         ("main.tf", line_col(ROLE, '"sts:ExternalId" = var.external_id')[0])
     ]
-    assert "a Terraform interpolation" in xa006[0].message
+    # Terraform substitutes it at plan time: a symbol (warning, with the way to give it a value), not template
+    # syntax that reaches IAM (error).
+    assert xa006[0].severity.value == "warning"
+    assert "var.external_id (a Terraform variable with no default" in xa006[0].message
+    assert "--var external_id=VALUE" in xa006[0].message
     # No rule reads the symbol as "no ExternalId required": the condition still demands one.
     assert not [r for r in results if r.rule.id == "XA201"]
 
@@ -336,3 +340,25 @@ def test_terraform_show_json_plan(tmp_path: Path) -> None:
     action = role.trust_policy.document.statements[0].action
     assert action is not None
     assert start(role.trust_policy.at(action.values[0].pointer)) == line_col(text, '\\"Action\\"')
+
+
+def test_policy_variables_are_not_symbols_interpolations_are() -> None:
+    from xacct_lint.load.terraform import terraform_symbols
+    from xacct_lint.parse.json_tree import parse_json
+
+    root = parse_json(
+        '{"Resource": ["arn:aws:s3:::b/${aws:username}/*", "arn:aws:s3:::${var.bucket}/${*}",'
+        ' "${aws_iam_role.x.arn}", "${data.aws_caller_identity.me.account_id}", "${upper(var.n)}"]}'
+    ).root
+    assert [(s.placeholder, s.reason.split(";")[0]) for s in terraform_symbols(root)] == [
+        (
+            "${var.bucket}",
+            "a Terraform variable with no default and no value in terraform.tfvars or *.auto.tfvars",
+        ),
+        ("${aws_iam_role.x.arn}", "a resource attribute known only after apply"),
+        (
+            "${data.aws_caller_identity.me.account_id}",
+            "a data source's attribute, read from AWS at plan time",
+        ),
+        ("${upper(var.n)}", "a Terraform function call xacct-lint does not evaluate"),
+    ]

@@ -17,10 +17,11 @@ known yields its policies but no role (a role ARN is never guessed).
 
 **Symbolic values.** What cannot be resolved -- a variable without a default or value, a resource attribute
 only known after apply, a function we do not evaluate -- stays in the document as the text ``${expression}``
-(``${var.external_id}``), exactly as Terraform's template syntax writes it. The rules then see a literal
-string: XA006 reports it as an unresolved Terraform interpolation, and the evaluator's search treats it as a
-value no real request carries (a condition ``StringEquals sts:ExternalId ${var.external_id}`` still requires
-*some* ExternalId, so the policy is not reported as missing one; the value itself is reported as unresolved).
+(``${var.external_id}``), exactly as Terraform's template syntax writes it, and that string is a symbol
+(:func:`terraform_symbols`): XA006 reports it as a warning saying what the expression is and how to give it a
+value, and the evaluator's search treats it as a value no real request carries (a condition ``StringEquals
+sts:ExternalId ${var.external_id}`` still requires *some* ExternalId, so the policy is not reported as missing
+one; the value itself is reported as unresolved).
 
 **Positions.** python-hcl2's dictionary output (``with_meta``) carries only start and end *lines* of blocks and
 attributes. We use its Lark parse tree instead (``hcl2.parses_to_tree``, built with ``propagate_positions``),
@@ -50,6 +51,7 @@ from xacct_lint.load.embedded import anchor, parse_embedded_json, policy_of
 from xacct_lint.model.inventory import LoadProblem, Location, Policy, PolicyKind, Role, arn_account
 from xacct_lint.parse.json_tree import JMember, JNode
 from xacct_lint.parse.source import SourceFile, Span, printable_path
+from xacct_lint.parse.symbols import Symbol, mark_symbols
 
 # lark's _Lark and _Lark (imported lazily with hcl2); Any because lark's trees are untyped containers.
 _Lark = Any
@@ -705,6 +707,46 @@ def _attribute_text(module: _Module, resource: _Resource, name: str) -> str | No
 
 # --- policy documents ---------------------------------------------------------------------------------------
 
+_INTERPOLATION = re.compile(r"\$\{([^}]*)\}")
+
+
+def terraform_symbols(root: JNode) -> tuple[Symbol, ...]:
+    """Return a symbol for every interpolation left in a built policy (``${var.external_id}``): Terraform
+    substitutes it at plan or apply time, so the deployed policy holds a value this run cannot know.
+
+    IAM policy variables are not symbols: Terraform writes them ``$${aws:username}`` and they reach IAM as
+    ``${aws:username}``, a name with a colon (or ``${*}``, ``${?}``, ``${$}``). An escaped ``$${NAME}`` that
+    is meant to reach IAM as text is taken for a symbol too; it is rare, and XA006 still reports it.
+    """
+    found: dict[str, Symbol] = {}
+    for node in root.walk():
+        if node.kind != "string" or not isinstance(node.value, str) or "${" not in node.value:
+            continue
+        for match in _INTERPOLATION.finditer(node.value):
+            inner = match.group(1).strip()
+            if inner in ("*", "?", "$") or (":" in inner and "::" not in inner):
+                continue
+            found.setdefault(match.group(0), Symbol(match.group(0), inner, _symbol_reason(inner)))
+    return tuple(found.values())
+
+
+def _symbol_reason(expression: str) -> str:
+    parts = expression.split(".")
+    if "(" in expression:
+        return "a Terraform function call xacct-lint does not evaluate"
+    if parts[0] == "var" and len(parts) > 1:
+        return (
+            f"a Terraform variable with no default and no value in terraform.tfvars or *.auto.tfvars; lint with "
+            f"--var {parts[1]}=VALUE or a [variables] entry"
+        )
+    if parts[0] == "data":
+        return "a data source's attribute, read from AWS at plan time"
+    if parts[0] == "local":
+        return "a local value xacct-lint could not evaluate"
+    if parts[0] == "module":
+        return "an output of another module"
+    return "a resource attribute known only after apply"
+
 
 def to_jnode(value: Val) -> JNode:
     """Return the JSON tree ``jsonencode`` would produce for a value, with the value's spans."""
@@ -1037,7 +1079,7 @@ def _attribute_policy(
     root, embedded = found
     policy = policy_of(
         evaluator.source,
-        root,
+        mark_symbols(root, terraform_symbols(root)),
         prefix,
         kind,
         name=name,
@@ -1082,6 +1124,7 @@ def _build(module: _Module, context: LoadContext, tfvars: list[SourceFile]) -> N
         if block.type == "data" and len(block.labels) == 2 and block.labels[0] == "aws_iam_policy_document":
             label = block.labels[1]
             root = _policy_document_block(module, block)
+            root = mark_symbols(root, terraform_symbols(root))
             document_policy = policy_of(
                 module.sources[block.file],
                 root,
