@@ -426,3 +426,20 @@ def test_a_configuration_or_baseline_that_is_no_regular_file_is_one_line_and_exi
     assert run.code == 2
     assert one_error_line(run) == f"xacct-lint: error: baseline.json: cannot read baseline: {reason}"
     assert run.out == ""
+
+
+def test_a_named_file_no_loader_reads_is_one_warning_line(
+    scan_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Named on the command line yet of no format xacct-lint reads: "No findings" alone would read as "checked".
+    (scan_root / "policy.txt").write_text(TRUST, encoding="utf-8")
+
+    run = run_cli(capsys, "check", "policy.txt", "trust.json", "--no-config", "--output-format", "json")
+
+    assert run.code == 1
+    assert run.err.splitlines() == [
+        "xacct-lint: warning: policy.txt: not checked: xacct-lint reads .bash, .json, .md, .sh, .template, .tf, "
+        ".tfvars, .yaml, .yml files"
+    ]
+    assert set(spots(run.json())) == {"trust.json"}
+    _assert_trust_still_checked(run.json())

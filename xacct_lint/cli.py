@@ -434,6 +434,13 @@ def _check(args: argparse.Namespace) -> int:
         _error(str(exc))
         return EXIT_ERROR
     model = ctx.model
+    if model.skipped:
+        # Named, yet no loader reads it: say so, or "No findings" would read as "checked and clean".
+        from xacct_lint.load import LOADERS
+
+        formats = ", ".join(sorted(LOADERS))
+        for shown in model.skipped:
+            print(f"{PROG}: warning: {shown}: not checked: xacct-lint reads {formats} files", file=sys.stderr)
     if args.write_baseline is not None:
         # A crash is never accepted into a baseline: it stays a failing result.
         accepted = [r for r in results if r.rule.id != INTERNAL_ERROR.id]

@@ -231,4 +231,5 @@ def load_paths(
             assume_role_calls,
             key=lambda c: (c.location.source.display_path, c.location.span.start if c.location.span else -1),
         ),
+        skipped=list(found.skipped),
     )

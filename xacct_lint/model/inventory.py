@@ -159,6 +159,8 @@ class Model:
     problems: list[LoadProblem] = field(default_factory=list)
     # ``aws sts assume-role`` calls found in scripts, sorted by file and position (see AssumeRoleCall).
     assume_role_calls: list[AssumeRoleCall] = field(default_factory=list)
+    # Display paths of files the user named that no loader reads (``policy.txt``): the CLI says so on stderr.
+    skipped: list[str] = field(default_factory=list)
     # role_for's index: (the list it was built from, its length, first role per ARN). Not a constructor field.
     _roles_by_arn: tuple[list[Role], int, dict[str, Role]] | None = field(
         default=None, init=False, repr=False, compare=False
