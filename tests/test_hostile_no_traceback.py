@@ -11,6 +11,8 @@ from __future__ import annotations
 import codecs
 import json
 import os
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -443,3 +445,30 @@ def test_a_named_file_no_loader_reads_is_one_warning_line(
     ]
     assert set(spots(run.json())) == {"trust.json"}
     _assert_trust_still_checked(run.json())
+
+
+@pytest.mark.parametrize("output_format", ["text", "json", "sarif"])
+def test_a_console_that_cannot_encode_the_input_gets_utf8_not_a_traceback(
+    scan_root: Path, output_format: str
+) -> None:
+    # Windows runners write to pipes in cp1252, some CI images in ASCII: a character from the inputs that the
+    # console cannot encode ended the run with UnicodeEncodeError and no report at all.
+    policy = json.loads(TRUST)
+    policy["Statement"][0]["Action"] = ["sts:AssumeRole", "sts:Ünïcødé→"]
+    (scan_root / "unicode.json").write_text(json.dumps(policy, ensure_ascii=False), encoding="utf-8")
+
+    done = subprocess.run(
+        [sys.executable, "-m", "xacct_lint", "check", ".", "--no-config", "--output-format", output_format],
+        cwd=scan_root,
+        capture_output=True,
+        env={**os.environ, "PYTHONIOENCODING": "ascii", "NO_COLOR": "1"},
+        check=False,
+    )
+
+    assert (done.returncode, done.stderr) == (1, b"")
+    out = done.stdout.decode("utf-8")
+    assert "sts:Ünïcødé→" in out
+    if output_format == "sarif":
+        validate_sarif(out)
+    elif output_format == "json":
+        assert TRUST_SPOT in spots(json.loads(out))["trust.json"]

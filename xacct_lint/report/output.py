@@ -70,5 +70,15 @@ def write_output(text: str, path: Path | None, stream: TextIO | None = None) -> 
         write_atomic(path, text)
         return
     out = stream if stream is not None else sys.stdout
-    out.write(text)
+    try:
+        out.write(text)  # encoded whole before any byte is written, so a failure leaves nothing half-written
+    except UnicodeEncodeError:
+        # The console's encoding (ascii, cp1252) cannot represent a character from the inputs. JSON and SARIF
+        # are UTF-8 by definition, and text in UTF-8 beats a traceback that reports nothing.
+        buffer = getattr(out, "buffer", None)
+        if buffer is None:
+            raise
+        out.flush()
+        buffer.write(text.encode("utf-8"))
+        buffer.flush()
     out.flush()
