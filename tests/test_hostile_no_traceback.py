@@ -472,3 +472,16 @@ def test_a_console_that_cannot_encode_the_input_gets_utf8_not_a_traceback(
         validate_sarif(out)
     elif output_format == "json":
         assert TRUST_SPOT in spots(json.loads(out))["trust.json"]
+
+
+def test_a_var_value_that_is_not_utf8_is_one_error_line(
+    scan_root: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Bytes from argv or the environment that are not UTF-8 reach Python as lone surrogates; substituted into a
+    # policy they would reach every reporter (and the witness, and the fingerprint hash).
+    monkeypatch.setenv("EXTERNAL_ID", os.fsdecode(b"\xffabcdefgh"))
+    for spec in (os.fsdecode(b"EXTERNAL_ID=\xfe12345678"), "EXTERNAL_ID"):
+        run = run_cli(capsys, "check", "trust.json", "--no-config", "--var", spec)
+        assert run.code == 2
+        assert one_error_line(run) == "xacct-lint: error: --var EXTERNAL_ID: the value is not UTF-8 text"
+        assert run.out == ""

@@ -330,6 +330,10 @@ def _variables(specs: Sequence[str]) -> dict[str, str]:
             if name not in os.environ:
                 raise UsageError(f"--var {name}: not set in the environment (use --var {name}=VALUE)")
             value = os.environ[name]
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:  # bytes that are not UTF-8 arrive as lone surrogates no report can carry
+            raise UsageError(f"--var {name}: the value is not UTF-8 text") from None
         values[name] = value
     return values
 

@@ -79,6 +79,6 @@ def write_output(text: str, path: Path | None, stream: TextIO | None = None) -> 
         if buffer is None:
             raise
         out.flush()
-        buffer.write(text.encode("utf-8"))
+        buffer.write(text.encode("utf-8", "backslashreplace"))
         buffer.flush()
     out.flush()
