@@ -332,7 +332,7 @@ def test_failed_write_keeps_the_old_file_and_is_exit_2(
     def failing_fsync(fd: int) -> None:
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("xacct_lint.report.output.os.fsync", failing_fsync)
+    monkeypatch.setattr("xacct_lint.atomic.os.fsync", failing_fsync)
     assert main(["check", "policies", "--output-format", "json", "-o", str(target)]) == 2
     assert "No space left on device" in _one_error_line(capsys)
     assert target.read_text(encoding="utf-8") == "previous report"

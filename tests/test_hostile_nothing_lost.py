@@ -101,7 +101,7 @@ def test_interrupted_while_writing_leaves_the_old_file_or_none(
         target.write_text(OLD, encoding="utf-8")
     real_fdopen = os.fdopen
     monkeypatch.setattr(
-        "xacct_lint.report.output.os.fdopen", lambda *a, **k: _InterruptedHandle(real_fdopen(*a, **k))
+        "xacct_lint.atomic.os.fdopen", lambda *a, **k: _InterruptedHandle(real_fdopen(*a, **k))
     )
 
     run = run_cli(capsys, *argv, "-o", str(target))
@@ -136,14 +136,14 @@ def test_a_failing_rename_keeps_the_old_file_and_is_exit_2(
 
 KILLED_CHILD = """
 import os, sys, time
-import xacct_lint.report.output as output
+import xacct_lint.atomic as atomic
 
 def stall(fd):
     # The whole new report is in the temporary file, not yet renamed: the worst moment to be killed.
     open(sys.argv[2], "w").close()
     time.sleep(120)
 
-output.os.fsync = stall
+atomic.os.fsync = stall
 from xacct_lint.cli import main
 sys.exit(main(["check", "policies", "--no-config", "--output-format", "sarif", "-o", sys.argv[1]]))
 """
@@ -181,7 +181,7 @@ def test_an_interrupted_baseline_write_keeps_the_old_baseline(
     baseline.write_text('{"version": 1, "fingerprints": ["kept"]}\n', encoding="utf-8")
     real_fdopen = os.fdopen
     monkeypatch.setattr(
-        "xacct_lint.report.output.os.fdopen", lambda *a, **k: _InterruptedHandle(real_fdopen(*a, **k))
+        "xacct_lint.atomic.os.fdopen", lambda *a, **k: _InterruptedHandle(real_fdopen(*a, **k))
     )
 
     run = run_cli(capsys, "check", "policies", "--no-config", "--write-baseline", str(baseline))

@@ -450,7 +450,7 @@ def _check(args: argparse.Namespace) -> int:
         accepted = [r for r in results if r.rule.id != INTERNAL_ERROR.id]
         results = [r for r in results if r.rule.id == INTERNAL_ERROR.id]
         suppressed = len(accepted)
-        from xacct_lint.report.output import write_atomic
+        from xacct_lint.atomic import write_atomic
 
         try:
             write_atomic(Path(args.write_baseline), baseline_document(accepted))

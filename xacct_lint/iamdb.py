@@ -481,21 +481,14 @@ def _read_cache(path: Path, source: _Source) -> tuple[dict[str, bytes], dict[str
 
 def _write_cache(path: Path, payload: bytes) -> None:
     """Write ``payload`` to ``path`` atomically; give up silently if the directory is not writable."""
-    import tempfile  # only the cold path writes
+    from xacct_lint.atomic import write_atomic
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=".iamdb-", suffix=".tmp", dir=path.parent)
+        # Not durable: a torn file after a crash fails to decode or to match the header and is rebuilt.
+        write_atomic(path, payload, durable=False)
     except OSError:
         return
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-        # No fsync: a torn file after a crash fails to decode or to match the header and is rebuilt.
-        tmp.replace(path)
-    except OSError:
-        tmp.unlink(missing_ok=True)
 
 
 def load_database(cache_dir: Path | None = None, *, use_cache: bool = True) -> IamDatabase:

@@ -129,18 +129,10 @@ def _read_cached(path: Path | None) -> tuple[str, CodeType] | None:
 
 def _write_cached(path: Path, cached: tuple[str, CodeType]) -> None:
     """Write the cache file atomically; give up silently where the cache directory is not writable."""
-    import os
-    import tempfile
+    from xacct_lint.atomic import write_atomic
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=".schema-", suffix=".tmp", dir=path.parent)
+        write_atomic(path, marshal.dumps(cached), durable=False)  # a torn cache fails to load and is rebuilt
     except OSError:
         return
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(marshal.dumps(cached))
-        tmp.replace(path)
-    except OSError:
-        tmp.unlink(missing_ok=True)

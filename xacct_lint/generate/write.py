@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path, PurePosixPath
 
+from xacct_lint.atomic import write_atomic
 from xacct_lint.generate.plan import GenerateError
 from xacct_lint.generate.render import MANIFEST_NAME, OutputFile
 
@@ -52,18 +51,9 @@ def _previous_files(out_dir: Path) -> set[str]:
 
 def _write(target: Path, text: str, mode: int) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    # mkstemp creates the file 0600, so a secret is never readable by others, not even for a moment.
-    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    temp = Path(name)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-        temp.chmod(mode)
-        temp.replace(target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            temp.unlink()
-        raise
+    # The temporary file is created 0600 and gets ``mode`` only when complete, so a secret is never readable by
+    # others, not even for a moment.
+    write_atomic(target, text, mode=mode, durable=False)
 
 
 def write_outputs(out_dir: Path, files: Sequence[OutputFile]) -> list[str]:
