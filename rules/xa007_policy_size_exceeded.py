@@ -13,6 +13,12 @@ STS character limits", and its "Default quotas for IAM entities" table):
 | inline policies of a group | 5,120 characters together |
 | inline policies of a user | 2,048 characters together |
 
+Inline policies are summed per owner: the `RolePolicyList`/`UserPolicyList`/`GroupPolicyList` of an AWS CLI
+export, the `Policies` of a CloudFormation `AWS::IAM::Role`, `User` or `Group`, and a Terraform role's
+`inline_policy` blocks together with the `aws_iam_role_policy` resources that name it. A standalone
+CloudFormation `AWS::IAM::Policy` or `RolePolicy` (which may name several owners) is not summed yet: it is
+checked alone, as below.
+
 An identity-based policy whose attachment is unknown (a plain policy file) is checked against the
 managed-policy quota of 6,144, and the finding says so: as a user's inline policy it would have to be shorter,
 as a role's inline policy it could be longer. Resource-based policies of other services (S3, KMS, SQS ...)
@@ -101,6 +107,16 @@ _encode_string = json.encoder.encode_basestring  # what json.dumps(str, ensure_a
 _INLINE = re.compile(
     r"^(?P<owner>.*)/(?P<list>RolePolicyList|UserPolicyList|GroupPolicyList)/\d+/PolicyDocument$"
 )
+# CloudFormation: the Policies list of an AWS::IAM::Role, User or Group (``Policy.inline_of`` says which).
+_CFN_INLINE = re.compile(r"^(?P<owner>/Resources/[^/]+)/Properties/Policies/\d+/PolicyDocument$")
+# Terraform: an aws_iam_role's inline_policy blocks, and aws_iam_role_policy resources.
+_TF_INLINE = re.compile(
+    r"^/resource/(?:aws_iam_role/[^/]+/inline_policy/\d+|aws_iam_role_policy/[^/]+)/policy$"
+)
+# Cheap test before the owners are looked up: most policies (plain files) are none of the above.
+_MAY_BE_INLINE = re.compile(
+    r"PolicyList/|/Properties/Policies/|/inline_policy/|^/resource/aws_iam_role_policy/"
+)
 _MANAGED = re.compile(r"^(?:/Policies/\d+/PolicyVersionList/\d+/Document|/PolicyVersion/Document)$")
 _OWNER_BY_LIST = {"RolePolicyList": "role", "UserPolicyList": "user", "GroupPolicyList": "group"}
 
@@ -146,15 +162,22 @@ def _string_length(text: str) -> int:
 class _Inline:
     policy: Policy
     owner_kind: str  # "role", "user" or "group"
-    owner_pointer: str  # the pointer of the role/user/group object in the export
-    list_name: str
     length: int
+    group: tuple[str, ...]  # the policies of one owner share it
+    at_list: Location | None  # where a finding about all of them together points
+
+
+@dataclass(frozen=True, slots=True)
+class _Owner:
+    kind: str
+    location: Location
 
 
 def check(ctx: RuleContext) -> Iterator[Finding]:
     """Yield a finding per policy (or per entity's inline policies) over its IAM character quota."""
     trust_limit = int(ctx.option(META.id, "trust-policy-length", TRUST_POLICY_LENGTH))
-    inline_groups: dict[tuple[str, str, str], list[_Inline]] = {}
+    inline_groups: dict[tuple[str, ...], list[_Inline]] = {}
+    owners: _Owners | None = None
     for policy in ctx.model.policies:
         if policy.kind is PolicyKind.RESOURCE:
             continue
@@ -163,13 +186,12 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             if length > trust_limit:
                 yield Finding(META.id, _trust_message(length, trust_limit), policy.at(""))
             continue
-        inline = _INLINE.match(policy.prefix)
-        if inline is not None:
-            owner_kind = _OWNER_BY_LIST[inline.group("list")]
-            entry = _Inline(policy, owner_kind, inline.group("owner"), inline.group("list"), length)
-            key = (policy.source.display_path, entry.owner_pointer, entry.list_name)
-            inline_groups.setdefault(key, []).append(entry)
-            continue
+        if _MAY_BE_INLINE.search(policy.prefix):
+            owners = owners if owners is not None else _Owners(ctx)
+            inline = owners.inline(policy, length)
+            if inline is not None:
+                inline_groups.setdefault(inline.group, []).append(inline)
+                continue
         known_managed = _MANAGED.match(policy.prefix) is not None
         if known_managed and policy.prefix.startswith("/Policies/") and policy.account_id is None:
             # An export's AWS managed policy (arn:aws:iam::aws:policy/..., no account in its ARN): AWS writes
@@ -177,22 +199,53 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             continue
         if length > MANAGED_POLICY_SIZE:
             yield Finding(META.id, _managed_message(length, known_managed), policy.at(""))
-    owners = _owner_locations(ctx)
-    for (path, owner, _list), entries in inline_groups.items():
-        yield from _inline_findings(entries, owners.get((path, owner)))
+    for entries in inline_groups.values():
+        yield from _inline_findings(entries)
 
 
-def _owner_locations(ctx: RuleContext) -> dict[tuple[str, str], Location]:
-    """Return where each role, user and group of the model is, by (file, pointer)."""
-    owners: dict[tuple[str, str], Location] = {}
-    locations = [r.location for r in ctx.model.roles] + [i.location for i in ctx.model.identities]
-    for location in locations:
-        if location is not None and location.root is not None:
-            owners[(location.source.display_path, location.pointer)] = location
-    return owners
+class _Owners:
+    """The roles, users and groups of the model, by where they are (file, pointer) and by ARN."""
+
+    def __init__(self, ctx: RuleContext) -> None:
+        self.by_place: dict[tuple[str, str], _Owner] = {}
+        self.roles_by_arn: dict[str, _Owner] = {}
+        entities = [("role", r.location, r.arn) for r in ctx.model.roles]
+        entities += [(i.kind, i.location, i.arn) for i in ctx.model.identities]
+        for kind, location, arn in entities:
+            if location is None:
+                continue
+            owner = _Owner(kind, location)
+            if location.root is not None:
+                self.by_place.setdefault((location.source.display_path, location.pointer), owner)
+            if kind == "role":
+                self.roles_by_arn.setdefault(arn, owner)
+
+    def inline(self, policy: Policy, length: int) -> _Inline | None:
+        """Return the policy as an inline policy of its owner; None when it is not one, or its owner is not
+        in the data (then it is checked as a policy of unknown attachment)."""
+        path = policy.source.display_path
+        match = _INLINE.match(policy.prefix)
+        if match is not None:  # an AWS CLI export: the list's name says the owner's kind
+            owner_pointer, list_name = match.group("owner"), match.group("list")
+            found = self.by_place.get((path, owner_pointer))
+            at_list = found.location.at(f"{owner_pointer}/{list_name}") if found is not None else None
+            kind = _OWNER_BY_LIST[list_name]
+            return _Inline(policy, kind, length, ("export", path, owner_pointer, list_name), at_list)
+        match = _CFN_INLINE.match(policy.prefix)
+        if match is not None and policy.inline_of is not None:  # a CloudFormation role's, user's or group's
+            owner_pointer = match.group("owner")  # own Policies (the loader says whose)
+            found = self.by_place.get((path, owner_pointer))
+            at_list = found.location.at(f"{owner_pointer}/Properties/Policies") if found is not None else None
+            return _Inline(policy, policy.inline_of, length, ("template", path, owner_pointer), at_list)
+        if _TF_INLINE.match(policy.prefix) and policy.role_arn is not None:
+            # Terraform: an aws_iam_role's inline_policy blocks and the aws_iam_role_policy resources naming the
+            # role are the same role's inline policies, wherever in the module they are written.
+            role = self.roles_by_arn.get(policy.role_arn)
+            return _Inline(policy, "role", length, ("role", policy.role_arn), role.location if role else None)
+        return None
 
 
-def _inline_findings(entries: Sequence[_Inline], owner: Location | None) -> Iterator[Finding]:
+def _inline_findings(entries: Sequence[_Inline]) -> Iterator[Finding]:
     first = entries[0]
     limit = INLINE_LIMITS[first.owner_kind]
     total = sum(e.length for e in entries)
@@ -210,8 +263,8 @@ def _inline_findings(entries: Sequence[_Inline], owner: Location | None) -> Iter
             )
         return
     parts = ", ".join(f"{e.policy.name or e.policy.prefix} ({e.length:,})" for e in entries)
-    # Point at the list the policies sit in (in the export's own tree) when the owner is known.
-    location = owner.at(f"{owner.pointer}/{first.list_name}") if owner is not None else first.policy.at("")
+    # Point at the list the policies sit in (or the role that has them) when the owner is known.
+    location = first.at_list if first.at_list is not None else first.policy.at("")
     yield Finding(
         META.id,
         f"the inline policies of this {first.owner_kind} have {total:,} characters together (white space not "

@@ -1,7 +1,7 @@
 """The fixture harness: every rule's good and bad policy files, run through the real pipeline.
 
-Fixtures are found, not listed. ``fixtures/<RULE_ID>/bad/*.json`` must produce exactly the findings of that
-rule that ``fixtures/<RULE_ID>/expected.toml`` lists (JSON Pointer, line and column);
+Fixtures are found, not listed. ``fixtures/<RULE_ID>/bad/*.json`` (or ``.yaml``) must produce exactly the
+findings of that rule that ``fixtures/<RULE_ID>/expected.toml`` lists (JSON Pointer, line and column);
 ``fixtures/<RULE_ID>/good/*.json`` must produce none of that rule. Each file is linted on its own, with the
 configuration found by walking up from it (a fixture directory may hold an ``xacct-lint.toml``) and with
 every rule of the built-in pack, so rules run exactly as the CLI runs them.
@@ -49,8 +49,13 @@ def _fixture_dirs() -> list[Path]:
     return sorted(p for p in FIXTURES.iterdir() if p.is_dir() and FIXTURE_ID.match(p.name))
 
 
+# Policy files and CloudFormation templates; a Terraform module or a shell recipe is tested in its own module
+# (a directory of .tf files is one module, so fixtures side by side would merge).
+FIXTURE_SUFFIXES = (".json", ".yaml", ".yml")
+
+
 def _files(directory: Path, kind: str) -> list[Path]:
-    return sorted((directory / kind).glob("*.json"))
+    return sorted(p for p in (directory / kind).glob("*") if p.suffix in FIXTURE_SUFFIXES)
 
 
 def _cases(kind: str) -> list[Any]:

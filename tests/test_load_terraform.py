@@ -7,7 +7,7 @@ from pathlib import Path
 
 from xacct_lint.engine.context import RuleContext
 from xacct_lint.engine.registry import builtin_pack
-from xacct_lint.engine.runner import place_of, run_rules, to_results
+from xacct_lint.engine.runner import Result, place_of, run_rules, to_results
 from xacct_lint.load import load_paths
 from xacct_lint.model.config import Config
 from xacct_lint.model.inventory import Location, Model, PolicyKind
@@ -362,3 +362,56 @@ def test_policy_variables_are_not_symbols_interpolations_are() -> None:
         ),
         ("${upper(var.n)}", "a Terraform function call xacct-lint does not evaluate"),
     ]
+
+
+def test_inline_policies_of_one_role_count_together_against_its_quota(tmp_path: Path) -> None:
+    # An inline_policy block and an aws_iam_role_policy naming the same role: each is over the managed-policy
+    # quota (6,144) but under the role's (10,240), which is no finding; together they are over it (XA007).
+    def policy(bucket_prefix: str) -> str:
+        resources = ", ".join(f'"arn:aws:s3:::{bucket_prefix}-{i:04d}/*"' for i in range(170))
+        statement = f'{{Effect = "Allow", Action = "s3:GetObject", Resource = [{resources}]}}'
+        return f'jsonencode({{Version = "2012-10-17", Statement = [{statement}]}})'
+
+    trust = json.dumps(
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "lambda.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": "222222222222"}},
+                }
+            ],
+        }
+    )
+    role = f"""
+resource "aws_iam_role" "reader" {{
+  provider           = aws.prod
+  name               = "Reader"
+  assume_role_policy = {json.dumps(trust)}
+  inline_policy {{
+    name   = "a"
+    policy = {policy("bucket-a")}
+  }}
+}}
+"""
+    attached = f"""
+resource "aws_iam_role_policy" "b" {{
+  role   = aws_iam_role.reader.name
+  policy = {policy("bucket-b")}
+}}
+"""
+
+    def xa007(files: dict[str, str]) -> list[Result]:
+        directory = tmp_path / str(len(files))
+        directory.mkdir()
+        write(directory, files)
+        model = load(directory)
+        results, _ = to_results(run_rules(builtin_pack().rules, RuleContext(model, Config())), {})
+        return [r for r in results if r.rule.id == "XA007"]
+
+    assert xa007({"providers.tf": PROVIDERS, "main.tf": role}) == []
+    (finding,) = xa007({"providers.tf": PROVIDERS, "main.tf": role, "attached.tf": attached})
+    assert "the inline policies of this role have" in finding.message
+    assert "IAM allows at most 10,240" in finding.message

@@ -1148,6 +1148,7 @@ class _Template:
                 document=item.get("PolicyDocument"),
             )  # fmt: skip
             if policy is not None:
+                policy.inline_of = _INLINE_OWNER_KINDS.get(resource.type)
                 out.append(policy)
         return out
 
@@ -1263,6 +1264,10 @@ def _section(root: JNode, name: str) -> dict[str, JNode]:
     if node is None or node.kind != "object":
         return {}
     return {m.key: m.value for m in node.unique_members()}
+
+
+# The entities whose ``Policies`` property holds inline policies (XA007 sums them against the entity's quota).
+_INLINE_OWNER_KINDS = {"AWS::IAM::Role": "role", "AWS::IAM::User": "user", "AWS::IAM::Group": "group"}
 
 
 def _property_node(resource: JNode) -> JNode | None:
