@@ -16,6 +16,12 @@ because it depends on where the policy is attached:
 - A role trust policy names a `Principal` in every statement, has no `NotPrincipal`, no bare
   `"Principal": "*"` and no `Resource`/`NotResource`; an identity-based policy has no `Id` and no `Principal`.
 - `Bool` and `Null` take one of `true`/`false`; `Bool` takes a single value.
+- An `AWS` principal is `"*"`, a 12-digit account ID, a user's or role's unique ID (`AIDA...`, `AROA...`, what
+  IAM shows for a deleted principal), or the ARN of an account root, user, role, assumed-role session or
+  federated user. IAM refuses anything else with "Invalid principal in policy": white space around the ARN,
+  a wildcard inside it (`arn:aws:iam::111122223333:role/ci-*`; only `"*"` alone is a wildcard), a group, an
+  account ID that is not 12 digits. Template syntax is left to XA006. Whether the principal *exists* (IAM
+  checks that too) cannot be known offline.
 
 Each violation is one finding at the narrowest node: the misspelt key, the wrong value, the list entry.
 
@@ -59,6 +65,7 @@ something other than what it says. Catching them before deployment costs nothing
 - https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_id.html
 - https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html
 - https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html
+- https://repost.aws/knowledge-center/iam-trust-policy-error ("Invalid principal in policy")
 - https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
 - https://docs.aws.amazon.com/IAM/latest/UserGuide/access-analyzer-reference-policy-checks.html
 """
@@ -77,6 +84,7 @@ from xacct_lint.engine.rule import Finding, RuleMeta, Severity
 from xacct_lint.model.inventory import Policy, PolicyKind
 from xacct_lint.parse.json_tree import escape_pointer_token
 from xacct_lint.parse.policy import BASE_OPERATORS, ConditionEntry, Statement, parse_operator
+from xacct_lint.parse.symbols import is_unresolved_template
 from xacct_lint.schema_check import accepts
 
 META = RuleMeta(id="XA002", name="invalid-policy-grammar", severity=Severity.ERROR, tags=("document",))
@@ -105,6 +113,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
         yield from _sid_findings(policy)
         for statement in policy.document.statements:
             yield from _condition_findings(policy, statement)
+            yield from _principal_value_findings(policy, statement)
 
 
 # -- the schema ---------------------------------------------------------------------------------------------
@@ -267,6 +276,54 @@ def _trust_statement_findings(policy: Policy, statement: Statement) -> Iterator[
                 "resource is the role itself",
                 policy.at(block.pointer),
             )
+
+
+# An "AWS" principal: "*", an account ID, a user's or role's unique ID (IAM shows those where the principal was
+# deleted), or the ARN of an account root, a user, a role, an assumed-role session or a federated user.
+_PARTITIONS = r"aws|aws-cn|aws-us-gov|aws-iso|aws-iso-[a-z]|aws-eusc"
+_AWS_PRINCIPAL = re.compile(
+    r"\*|\d{12}|(?:AIDA|AROA)[A-Z0-9]{12,}"
+    rf"|arn:(?:{_PARTITIONS}):iam::\d{{12}}:(?:root|(?:user|role)/(?:[\x21-\x7e]+/)?[\w+=,.@-]{{1,128}})"
+    rf"|arn:(?:{_PARTITIONS}):sts::\d{{12}}:(?:assumed-role/[\w+=,.@-]{{1,64}}/[\w+=,.@-]{{2,64}}"
+    r"|federated-user/[\w+=,.@-]{2,32})"
+)
+
+
+def _principal_value_findings(policy: Policy, statement: Statement) -> Iterator[Finding]:
+    """An ``AWS`` principal IAM cannot parse: white space around it, a wildcard inside an ARN, a group, a
+    malformed ARN or account ID. IAM refuses the policy ("Invalid principal in policy")."""
+    root = policy.document.root
+    for block in (statement.principal, statement.not_principal):
+        if block is None:
+            continue
+        for entry in block.entries:
+            raw = entry.raw
+            if entry.kind != "AWS" or _AWS_PRINCIPAL.fullmatch(raw) or "${" in raw:
+                continue
+            if is_unresolved_template(root, entry.pointer, raw) or "{{" in raw:
+                continue  # XA006 reports template syntax; the deployed value is not known here
+            yield Finding(META.id, _principal_message(raw), policy.at(entry.pointer))
+
+
+def _principal_message(raw: str) -> str:
+    shown = json.dumps(raw)
+    if raw != raw.strip():
+        why = "it has white space around it"
+    elif re.fullmatch(r"arn:[^:]*:iam::\d{12}:group/.*", raw):
+        why = "a group cannot be a principal (name its users, or a role they assume)"
+    elif "*" in raw or "?" in raw:
+        why = (
+            'a wildcard cannot match part of a principal name or ARN ("*" alone is the only wildcard); name '
+            "the principals, or trust the account and narrow it with an ArnLike condition on aws:PrincipalArn"
+        )
+    elif raw.isdigit():
+        why = "an account ID has 12 digits"
+    else:
+        why = (
+            "it is not an account ID, a unique ID or the ARN of an account root, user, role, assumed-role "
+            "session or federated user (arn:aws:iam::<12 digits>:root|user/<name>|role/<name>)"
+        )
+    return f'AWS principal {shown} is not valid: {why}. IAM refuses the policy with "Invalid principal in policy"'
 
 
 def _sid_findings(policy: Policy) -> Iterator[Finding]:
