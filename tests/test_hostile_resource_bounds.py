@@ -324,3 +324,76 @@ def test_bad_limits_on_the_command_line_are_usage_errors(
     run = run_cli(capsys, "check", "trust.json", "--no-config", option, value)
     assert run.code == 2
     assert run.err.rstrip().endswith(f"xacct-lint check: error: {expected}")
+
+
+# --- no quadratic scans: placeholders in linear time ----------------------------------------------------------------
+
+OPENERS = {"dollar": "${", "braces": "{{", "directive": "{%", "erb": "<%", "terraform": "%{", "angle": "<"}
+
+
+def test_100000_placeholder_openers_without_closers_are_linted_not_a_hang(
+    scan_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Every "${" of a 200 KB string with no "}" after it made r"\$\{([^}]*)\}" scan to the end: the evaluator,
+    # XA202, XA006, the condition-key lookup and CloudFormation's Fn::Sub ran for hours on one such value
+    # (likewise "{{", and "{%" / "<%" in XA006). The same text as an action, a condition value and a key.
+    for name, opener in OPENERS.items():
+        text = opener * 100_000
+        statement = json.loads(TRUST)["Statement"][0]
+        statement["Action"] = ["sts:AssumeRole", text]
+        statement["Condition"] = {"StringEquals": {"sts:ExternalId": text}, "StringLike": {text: "x"}}
+        (scan_root / f"{name}.json").write_text(
+            json.dumps({"Version": "2012-10-17", "Statement": [statement]}), encoding="utf-8"
+        )
+    (scan_root / "sub.yaml").write_text(
+        "AWSTemplateFormatVersion: '2010-09-09'\nResources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n"
+        "      RoleName: !Sub '" + "${" * 100_000 + "'\n      AssumeRolePolicyDocument: {}\n",
+        encoding="utf-8",
+    )
+
+    run = run_cli(capsys, "check", ".", "--no-config", "--output-format", "json")
+
+    assert run.code == 1
+    doc = run.json()
+    found = {
+        path: {(rule, pointer) for rule, pointer, _line, _column in spots}
+        for path, spots in spots(doc).items()
+    }
+    for name, opener in OPENERS.items():
+        key = "/Statement/0/Condition/StringLike/" + opener * 100_000
+        assert found[f"{name}.json"] == {
+            ("XA004", "/Statement/0/Action/1"),  # no such action
+            ("XA005", key),  # no such condition key
+            ("XA007", ""),  # far over the size quota
+            ("XA202", "/Statement/0/Condition/StringEquals/sts:ExternalId"),  # no ExternalId STS accepts
+            ("XA208", key),  # a condition no request satisfies
+        }, name
+    assert found["sub.yaml"] == {
+        ("XA002", "/Resources/R/Properties/AssumeRolePolicyDocument"),
+        ("XA006", "/Resources"),  # the account is unknown: no [[templates]] entry
+    }
+    assert TRUST_SPOT in spots(doc)["trust.json"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet="${}<>%x\n", max_size=16))
+def test_linear_placeholder_scans_find_what_the_regexes_find(text: str) -> None:
+    from xacct_lint.parse.placeholders import LazyPattern, PlaceholderPattern
+
+    for source, forms in (
+        (r"\$\{([^}]*)\}", [("${", "}")]),
+        (r"\$\{([^}]*)\}|\{\{[^}]*\}\}", [("${", "}"), ("{{", "}}")]),
+        (r"\$\{([^}]*)\}|<([^>]*)>", [("${", "}"), ("<", ">")]),
+    ):
+        linear, regex = PlaceholderPattern(source, forms), re.compile(source)
+        assert [(m.span(), m.groups()) for m in linear.finditer(text)] == [
+            (m.span(), m.groups()) for m in regex.finditer(text)
+        ]
+        assert linear.sub(lambda m: f"<{m.group(0)}>", text) == regex.sub(lambda m: f"<{m.group(0)}>", text)
+        first, expected = linear.search(text), regex.search(text)
+        assert (first.span() if first else None) == (expected.span() if expected else None)
+    for opener, closer in (("{%", "%}"), ("<%", "%>")):
+        lazy = re.compile(re.escape(opener) + ".*?" + re.escape(closer))
+        assert [m.span() for m in LazyPattern(opener, closer).finditer(text)] == [
+            m.span() for m in lazy.finditer(text)
+        ]

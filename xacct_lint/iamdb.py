@@ -28,6 +28,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
+from xacct_lint.parse.placeholders import PlaceholderPattern
+
 __all__ = [
     "CACHE_DIR_ENV",
     "FORMAT_VERSION",
@@ -57,7 +59,7 @@ _DATA_FILE = ("shared", "data", "iam-definition.json")
 Origin = Literal["cache", "built"]
 
 # ${Name} or <name>: the two placeholder spellings used in the Service Authorization Reference.
-_PLACEHOLDER = re.compile(r"\$\{([^}]*)\}|<([^>]*)>")
+_PLACEHOLDER = PlaceholderPattern(r"\$\{([^}]*)\}|<([^>]*)>", [("${", "}"), ("<", ">")])
 _TEMPLATE_PART = re.compile(r"(\$\{[^}]*\})")
 
 

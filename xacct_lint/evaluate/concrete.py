@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from xacct_lint.evaluate.operators import condition_holds, glob_match
+from xacct_lint.parse.placeholders import PlaceholderPattern
 from xacct_lint.parse.policy import ConditionEntry, PolicyDocument, PrincipalBlock, PrincipalEntry, Statement
 
-VARIABLE = re.compile(r"\$\{([^}]*)\}")
+VARIABLE = PlaceholderPattern(r"\$\{([^}]*)\}", [("${", "}")])
 _SPECIAL_VARIABLES = {"*": "*", "?": "?", "$": "$"}
 
 

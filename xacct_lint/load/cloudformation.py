@@ -67,6 +67,7 @@ from xacct_lint.parse.json_tree import (
     escape_pointer_token,
     parse_json,
 )
+from xacct_lint.parse.placeholders import PlaceholderPattern
 from xacct_lint.parse.policy import build_policy
 from xacct_lint.parse.source import SourceFile, Span
 from xacct_lint.parse.symbols import Symbol, symbol_node, symbols_of
@@ -129,7 +130,7 @@ _FUNCTIONS = frozenset(
     {"Ref", *(v for k, v in SHORT_TAGS.items() if v.startswith("Fn::")), "Fn::Length", "Fn::ToJsonString"}
 )
 _CONDITION_FUNCTIONS = frozenset({"Fn::Equals", "Fn::And", "Fn::Or", "Fn::Not", "Condition"})
-_SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+_SUB_VARIABLE = PlaceholderPattern(r"\$\{([^}]*)\}", [("${", "}")])
 # Templates nest a few dozen levels; resolution recurses, so deeper documents are refused up front.
 MAX_TEMPLATE_DEPTH = 100
 # Whether text that does not parse was meant as a template (then it is an XA001 finding, not skipped): a

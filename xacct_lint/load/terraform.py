@@ -50,6 +50,7 @@ from xacct_lint.load.base import FileLoad, LoadContext
 from xacct_lint.load.embedded import anchor, parse_embedded_json, policy_of
 from xacct_lint.model.inventory import LoadProblem, Location, Policy, PolicyKind, Role, arn_account
 from xacct_lint.parse.json_tree import JMember, JNode
+from xacct_lint.parse.placeholders import PlaceholderPattern
 from xacct_lint.parse.source import SourceFile, Span, printable_path
 from xacct_lint.parse.symbols import Symbol, mark_symbols
 
@@ -707,7 +708,7 @@ def _attribute_text(module: _Module, resource: _Resource, name: str) -> str | No
 
 # --- policy documents ---------------------------------------------------------------------------------------
 
-_INTERPOLATION = re.compile(r"\$\{([^}]*)\}")
+_INTERPOLATION = PlaceholderPattern(r"\$\{([^}]*)\}", [("${", "}")])
 
 
 def terraform_symbols(root: JNode) -> tuple[Symbol, ...]:

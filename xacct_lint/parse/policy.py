@@ -14,10 +14,11 @@ import re
 from dataclasses import dataclass
 
 from xacct_lint.parse.json_tree import JNode, escape_pointer_token
+from xacct_lint.parse.placeholders import PlaceholderPattern
 from xacct_lint.parse.source import Span
 
 ACCOUNT_ID = re.compile(r"^\d{12}$")
-POLICY_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+POLICY_VARIABLE = PlaceholderPattern(r"\$\{([^}]*)\}", [("${", "}")])
 
 # Operators as IAM spells them, keyed by their case-folded form (IAM accepts operator names case-insensitively
 # in practice, but the grammar defines this spelling; XA002 flags other spellings).

@@ -15,10 +15,10 @@ reported with precision "unknown". XA006 reports every symbol in a policy with i
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from xacct_lint.parse.json_tree import JNode, resolve_pointer
+from xacct_lint.parse.placeholders import PlaceholderPattern
 from xacct_lint.parse.source import Span
 
 
@@ -59,7 +59,7 @@ def symbols_at(root: JNode, pointer: str) -> tuple[Symbol, ...]:
     return symbols_of(node) if exact else ()
 
 
-_TEMPLATE = re.compile(r"\$\{([^}]*)\}|\{\{[^}]*\}\}")
+_TEMPLATE = PlaceholderPattern(r"\$\{([^}]*)\}|\{\{[^}]*\}\}", [("${", "}"), ("{{", "}}")])
 
 
 def is_unresolved_template(root: JNode, pointer: str, text: str) -> bool:
