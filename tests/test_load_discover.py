@@ -194,3 +194,56 @@ def test_file_vanishing_before_it_is_read_is_a_problem(
     monkeypatch.setattr(load_module, "read_file_bytes", vanish_then_read)
     model = load_paths([tmp_path], Config(), root=tmp_path)
     assert [(p.code, p.location.source.display_path) for p in model.problems] == [("unreadable", "gone.json")]
+
+
+def test_exclude_patterns_skip_walked_paths_but_not_files_named_by_the_user(tmp_path: Path) -> None:
+    from xacct_lint.model.config import ExcludePattern
+
+    for name in (
+        "keep.json",
+        "legacy/old.json",
+        "sub/legacy/older.json",
+        "out/a.generated.json",
+        "stacks/test-x.json",
+        "stacks/deep/test-y.json",
+        "stacks/prod.json",
+    ):
+        write(tmp_path / name)
+    patterns = (
+        ExcludePattern(tmp_path, "legacy"),  # a name: at any depth, and nothing below it is walked
+        ExcludePattern(tmp_path, "*.generated.json"),
+        ExcludePattern(tmp_path, "stacks/**/test-*.json"),  # anchored at the base; ** spans directories
+    )
+    result = discover([tmp_path], tmp_path, exclude=patterns)
+    assert [f.display_path for f in result.files] == ["keep.json", "stacks/prod.json"]
+    named = discover([tmp_path / "legacy" / "old.json", tmp_path / "stacks"], tmp_path, exclude=patterns)
+    assert [f.display_path for f in named.files] == ["legacy/old.json", "stacks/prod.json"]
+    # Anchored patterns are relative to their base: from another base they match nothing here.
+    other = discover([tmp_path], tmp_path, exclude=(ExcludePattern(tmp_path / "elsewhere", "stacks/**"),))
+    assert len(other.files) == 7
+
+
+def test_exclude_from_the_configuration_and_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from xacct_lint.cli import main
+
+    trust = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "*"}, '
+    trust += '"Action": "sts:AssumeRole"}]}'
+    write(tmp_path / "policies" / "trust.json", trust)
+    write(tmp_path / "policies" / "vendored" / "trust.json", trust)
+    write(tmp_path / "policies" / "drafts" / "trust.json", trust)
+    (tmp_path / "xacct-lint.toml").write_text('[lint]\nexclude = ["policies/vendored"]\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+
+    def linted(*extra: str) -> list[str]:
+        main(["check", "policies", "--output-format", "json", *extra])
+        return sorted({r["path"] for r in json.loads(capsys.readouterr().out)["results"]})
+
+    assert linted() == ["policies/drafts/trust.json", "policies/trust.json"]
+    assert linted("--exclude", "drafts") == ["policies/trust.json"]
+    (tmp_path / "xacct-lint.toml").write_text("[lint]\nexclude = 3\n", encoding="utf-8")
+    assert main(["check", "policies"]) == 2
+    assert "exclude" in capsys.readouterr().err

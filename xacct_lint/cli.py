@@ -89,6 +89,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="accept all current findings: write their fingerprints to FILE",
     )
     check.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="skip paths a directory walk finds that match GLOB, relative to the current directory (a name "
+        "without / matches at any depth; ** spans directories; repeatable; adds to [lint] exclude)",
+    )
+    check.add_argument(
         "--var",
         action="append",
         default=[],
@@ -241,7 +249,8 @@ def _limit(low: int, high: int | None = None) -> Callable[[str], int]:
 
 
 def _with_limits(config: Config, args: argparse.Namespace) -> Config:
-    """Return the configuration with the limits given on the command line in place of ``[limits]``."""
+    """Return the configuration with the limits given on the command line in place of ``[limits]``, and the
+    ``--exclude`` patterns added to ``[lint] exclude``."""
     from dataclasses import replace
 
     given: dict[str, int] = {}
@@ -249,7 +258,16 @@ def _with_limits(config: Config, args: argparse.Namespace) -> Config:
         value = getattr(args, name, None)  # absent when another command reuses _check (generate --check)
         if value is not None:
             given[name] = value
-    return replace(config, limits=replace(config.limits, **given)) if given else config
+    config = replace(config, limits=replace(config.limits, **given)) if given else config
+    excludes = getattr(args, "exclude", None) or ()
+    if excludes:
+        from pathlib import Path
+
+        from xacct_lint.model.config import ExcludePattern
+
+        cwd = Path.cwd()
+        config = replace(config, exclude=config.exclude + tuple(ExcludePattern(cwd, g) for g in excludes))
+    return config
 
 
 def main(argv: list[str] | None = None) -> int:

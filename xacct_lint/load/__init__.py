@@ -161,7 +161,9 @@ def load_paths(
     # [limits]: the file size bound applies at discovery and again while reading (a file may grow between).
     if max_file_bytes is None:
         max_file_bytes = config.limits.max_file_size
-    found = _discover(paths, scan_root, suffixes=tuple(LOADERS), max_file_bytes=max_file_bytes)
+    found = _discover(
+        paths, scan_root, suffixes=tuple(LOADERS), max_file_bytes=max_file_bytes, exclude=config.exclude
+    )
     sources: list[SourceFile] = []
     policies: list[Policy] = []
     roles: list[Role] = []

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import stat
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from xacct_lint.model.config import ExcludePattern
 from xacct_lint.parse.source import printable_path
 
 DEFAULT_MAX_FILE_BYTES = 10_000_000
@@ -32,6 +34,68 @@ DEFAULT_SUFFIXES: tuple[str, ...] = (".json",)
 EXCLUDED_FILE_NAMES = frozenset({"expected.toml", "xacct-lint.toml", "pyproject.toml"})
 # Dependency trees: large, never the user's own policies (hidden directories are skipped separately).
 EXCLUDED_DIR_NAMES = frozenset({"node_modules", "__pycache__"})
+
+
+def _glob_regex(pattern: str) -> str:
+    """Translate a path glob to a regex: ``**`` spans directories, ``*`` and ``?`` stay within one name,
+    ``[...]`` is a character class; everything else is literal."""
+    out: list[str] = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        elif pattern[i] == "[" and "]" in pattern[i + 2 :]:
+            end = pattern.index("]", i + 2)
+            body = pattern[i + 1 : end].replace("\\", "\\\\")
+            out.append("[^" + body[1:] + "]" if body.startswith("!") else "[" + body + "]")
+            i = end + 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return "".join(out)
+
+
+class Excluder:
+    """Decide which walked paths ``[lint] exclude`` / ``--exclude`` patterns skip (see ``ExcludePattern``)."""
+
+    def __init__(self, patterns: Sequence[ExcludePattern]) -> None:
+        self.names: list[re.Pattern[str]] = []
+        self.anchored: list[tuple[str, re.Pattern[str]]] = []
+        for item in patterns:
+            pattern = item.pattern.strip().rstrip("/").removeprefix("./")
+            if not pattern:
+                continue
+            if "/" in pattern:
+                base = os.path.abspath(item.base)  # noqa: PTH100 -- a string, compared with other strings
+                self.anchored.append((base, re.compile(_glob_regex(pattern.lstrip("/")), re.DOTALL)))
+            else:
+                self.names.append(re.compile(_glob_regex(pattern), re.DOTALL))
+
+    def __bool__(self) -> bool:
+        return bool(self.names or self.anchored)
+
+    def __call__(self, path: Path) -> bool:
+        """Return True when ``path`` (a file or a directory) is excluded."""
+        if any(p.fullmatch(path.name) for p in self.names):
+            return True
+        if not self.anchored:
+            return False
+        absolute = os.path.abspath(path)  # noqa: PTH100
+        for base, regex in self.anchored:
+            relative = os.path.relpath(absolute, base)
+            if not relative.startswith("..") and regex.fullmatch(relative.replace(os.sep, "/")):
+                return True
+        return False
 
 
 class LoadError(Exception):
@@ -130,8 +194,11 @@ def _kind_name(mode: int) -> str:
 
 
 class _Walker:
-    def __init__(self, root: Path, suffixes: frozenset[str], max_file_bytes: int) -> None:
+    def __init__(
+        self, root: Path, suffixes: frozenset[str], max_file_bytes: int, excluded: Excluder | None = None
+    ) -> None:
         self.root = root
+        self.excluded = excluded if excluded else None
         self.suffixes = suffixes
         self.max_file_bytes = max_file_bytes
         # Keyed by display path and the name's own bytes: two names that differ only in bytes that are not UTF-8
@@ -198,6 +265,8 @@ class _Walker:
                     if entry.name.startswith(".") or entry.name in EXCLUDED_DIR_NAMES:
                         continue
                     path = directory / entry.name
+                    if self.excluded is not None and self.excluded(path):
+                        continue
                     try:
                         st = entry.stat()
                     except OSError as exc:
@@ -213,6 +282,8 @@ class _Walker:
                     continue
                 # Built only for the files kept: a directory of 100,000 other files costs no Path objects.
                 path = directory / entry.name
+                if self.excluded is not None and self.excluded(path):
+                    continue
                 try:
                     st = entry.stat()
                 except OSError as exc:
@@ -229,13 +300,17 @@ def discover(
     *,
     suffixes: Collection[str] = DEFAULT_SUFFIXES,
     max_file_bytes: int = DEFAULT_MAX_FILE_BYTES,
+    exclude: Sequence[ExcludePattern] = (),
 ) -> DiscoveryResult:
     """Return the files to load under ``paths`` and the problems met on the way.
+
+    ``exclude`` patterns skip files and directories found by walking a directory; a file named in ``paths``
+    is read whatever they say (the user asked for it by name).
 
     Raise :class:`LoadError` when a named path does not exist at all (a dangling symlink exists as a link and
     is reported as a problem instead).
     """
-    walker = _Walker(root, frozenset(s.lower() for s in suffixes), max_file_bytes)
+    walker = _Walker(root, frozenset(s.lower() for s in suffixes), max_file_bytes, Excluder(exclude))
     for path in paths:
         if not os.path.lexists(path):
             raise LoadError(f"{path}: no such file or directory")

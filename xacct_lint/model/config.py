@@ -161,6 +161,19 @@ class TemplateMapping:
     parameters: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
 
 
+@dataclass(frozen=True, slots=True)
+class ExcludePattern:
+    """A glob of input paths not to check (``[lint] exclude``, ``--exclude``), relative to ``base``.
+
+    A pattern without ``/`` matches a file or directory name at any depth (``*.generated.json``, ``legacy``);
+    one with ``/`` matches the path relative to ``base`` (the configuration file's directory, or the current
+    directory for ``--exclude``), ``**`` spanning directories. An excluded directory is not walked.
+    """
+
+    base: Path
+    pattern: str
+
+
 @dataclass(frozen=True)
 class Config:
     """The effective configuration."""
@@ -188,6 +201,8 @@ class Config:
     limits: Limits = Limits()  # [limits]: file size, nesting depth, statements, search budget
     # [[templates]]: which account (Region, parameters) a template or export file belongs to, by glob.
     templates: tuple[TemplateMapping, ...] = ()
+    # [lint] exclude and --exclude: paths that directory walks skip (files named on the command line are read).
+    exclude: tuple[ExcludePattern, ...] = ()
 
     def account_by_id(self, account_id: str | None) -> AccountConfig | None:
         """Return the configured account with this ID, if any."""
@@ -374,6 +389,7 @@ def _build(data: Mapping[str, Any], path: Path) -> Config:
         baseline=(base / baseline).resolve() if baseline else None,
         packs=tuple(lint.get("packs", ())),
         rule_dirs=tuple((base / d).resolve() for d in lint.get("rule-dirs", ())),
+        exclude=tuple(ExcludePattern(base.resolve(), g) for g in lint.get("exclude", ())),
         rule_options={k: dict(v) for k, v in data.get("rules", {}).items()},
         federation=_federation(data.get("federation"), accounts, path),
         variables=dict(sorted(data.get("variables", {}).items())),
