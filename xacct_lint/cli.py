@@ -430,7 +430,7 @@ def _check(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from xacct_lint.engine.registry import select_rules
-    from xacct_lint.engine.runner import INTERNAL_ERROR, baseline_document, load_baseline
+    from xacct_lint.engine.runner import INTERNAL_ERROR, baseline_document, batch_gc, load_baseline
     from xacct_lint.load import LoadError
     from xacct_lint.report import build_report
 
@@ -479,12 +479,20 @@ def _check(args: argparse.Namespace) -> int:
         count = len({r.fingerprint for r in accepted})
         print(f"{PROG}: wrote {count} fingerprint(s) to {args.write_baseline}", file=sys.stderr)
 
-    report = build_report(model, rules, results, suppressed=suppressed, severity_overrides=config.severity)
-    try:
-        _emit(_render(report, args), args.output)
-    except OSError as exc:
-        _error(f"cannot write {args.output or 'output'}: {exc.strerror or exc}")
-        return EXIT_ERROR
+    # The model lives until the end, and the report allocates a lot: under batch_gc's settings (everything that
+    # exists frozen) building and rendering it never sets off a full collection over every node of the model.
+    # One such collection took 0.85 s of building the SARIF log of 300 accounts (3,660 results), and it grows
+    # with the model.
+    with batch_gc() as settle:
+        settle()
+        report = build_report(
+            model, rules, results, suppressed=suppressed, severity_overrides=config.severity
+        )
+        try:
+            _emit(_render(report, args), args.output)
+        except OSError as exc:
+            _error(f"cannot write {args.output or 'output'}: {exc.strerror or exc}")
+            return EXIT_ERROR
 
     fail_on = args.fail_on or config.fail_on
     failing = fail_on != "never" and any(r.severity.rank >= FAIL_RANK[fail_on] for r in results)
