@@ -337,9 +337,11 @@ def test_100000_levels_of_nesting_in_every_other_format(
     (scan_root / "deep.md").write_text(
         f"# Recipe\n```bash\n{shell_prefix}{objects}'\n```\n", encoding="utf-8"
     )
+    # HCL2 goes through lark: 100,000 levels parse in linear but long time (~10 s); 1,000 are past every limit.
     (scan_root / "deep.tf").write_text(
         'resource "aws_iam_role" "r" {\n  name = "r"\n  assume_role_policy = jsonencode('
-        + brackets
+        + "[" * 1000
+        + "]" * 1000
         + ")\n}\n",
         encoding="utf-8",
     )
