@@ -93,6 +93,21 @@ def test_an_exploding_search_stops_at_its_budget_with_precision_unknown(
         assert "search budget of 2000 combinations exhausted after 2000 steps" in result["message"]["text"]
         assert result["message"]["text"].endswith("review this policy by hand")
     assert [r["ruleId"] for r in exploded if r not in undecided] == []
+    # The invocation says so too: the file was analysed, but not completely.
+    undecided_notes = [
+        (n["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], n["level"], n["message"]["text"])
+        for n in log["invocations"][0]["toolExecutionNotifications"]
+        if n["properties"]["code"] == "undecided"
+    ]
+    assert undecided_notes == [
+        (
+            "explode.json",
+            "warning",
+            '2 findings in this file could not be decided (precision "unknown"): the analysis of what they '
+            "point at is incomplete",
+        )
+    ]
+    assert log["invocations"][0]["executionSuccessful"] is True
     # The rest of the run is unaffected: trust.json's finding is there, exact.
     [trust] = [
         r

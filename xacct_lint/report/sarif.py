@@ -13,7 +13,8 @@ Choices, each for a reason:
   made in the configuration are recorded as ``invocations[0].ruleConfigurationOverrides``, and every result
   carries its effective ``level``.
 - ``executionSuccessful`` is false only when a rule crashed (an XA000 result). Files that could not be
-  analysed are ``toolExecutionNotifications`` (the run itself still did its job on everything else).
+  analysed are ``toolExecutionNotifications`` (the run itself still did its job on everything else), and so
+  is each file with findings of precision "unknown" (code ``undecided``): analysed, but not completely.
 - A chain finding (one with a path) carries ``codeFlows``: one threadFlow whose threadFlowLocations are its
   hops in order, each at the trust statement that admits the hop; the caller's identity-policy statement of
   each hop is a ``relatedLocation`` whose id the step's ``properties.identityLocationId`` names.
@@ -230,6 +231,27 @@ def _notification(level: str, text: str, path: str | None, code: str) -> dict[st
     return note
 
 
+def _undecided_notifications(report: Report) -> list[dict[str, Any]]:
+    """One warning per file where the analysis is incomplete: findings with precision "unknown" (the search
+    ran out of budget, a value is only known at deployment) say what could not be decided; the run still did
+    its job, so ``executionSuccessful`` stays true, but a reader of the invocation alone must not take the
+    file as fully analysed."""
+    counts: dict[str, int] = {}
+    for result in report.results:
+        if result.precision.value == "unknown" and result.rule.id != INTERNAL_ERROR_ID:
+            counts[result.place.path] = counts.get(result.place.path, 0) + 1
+    return [
+        _notification(
+            "warning",
+            f"{count} {'finding' if count == 1 else 'findings'} in this file could not be decided "
+            '(precision "unknown"): the analysis of what they point at is incomplete',
+            path,
+            "undecided",
+        )
+        for path, count in sorted(counts.items())
+    ]
+
+
 def sarif_log(report: Report) -> dict[str, Any]:
     """Return the SARIF log of a report as plain Python data."""
     descriptors = _descriptors(report)
@@ -238,6 +260,7 @@ def sarif_log(report: Report) -> dict[str, Any]:
     notifications += [
         _notification("error", r.message, r.place.path, "internal-error") for r in report.internal_errors
     ]
+    notifications += _undecided_notifications(report)
     invocation: dict[str, Any] = {"executionSuccessful": not report.internal_errors}
     if notifications:
         invocation["toolExecutionNotifications"] = notifications
