@@ -412,3 +412,29 @@ def test_linear_placeholder_scans_find_what_the_regexes_find(text: str) -> None:
         assert [m.span() for m in LazyPattern(opener, closer).finditer(text)] == [
             m.span() for m in lazy.finditer(text)
         ]
+
+
+def test_a_finding_quoting_a_huge_value_is_shortened_in_the_middle(
+    scan_root: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from xacct_lint.engine.runner import MAX_MESSAGE_CHARS
+
+    policy = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"AWS": "arn:aws:iam::111122223333:root"},
+                "Action": "sts:AssumeRole",
+                "Condition": {"StringEquals": {"sts:ExternalId": "a" * 200_000}},
+            }
+        ],
+    }
+    (scan_root / "huge-external-id.json").write_text(json.dumps(policy), encoding="utf-8")
+    run = run_cli(capsys, "check", "huge-external-id.json", "--no-config", "--output-format", "json")
+    [xa202] = [r for r in run.json()["results"] if r["rule_id"] == "XA202"]
+    message = xa202["message"]
+    assert len(message) <= MAX_MESSAGE_CHARS
+    assert message.startswith("ExternalId 'aaaa")
+    assert re.search(r" \[\.\.\. [\d,]+ characters omitted \.\.\.\] ", message)
+    assert message.endswith("the role cannot be assumed through it")

@@ -158,6 +158,21 @@ def to_results(
     return collect_results((result_of(rule, f, severity_overrides) for rule, f in findings), baseline)
 
 
+# Longest message a result carries. A rule quotes the values it judges, and input can make one of them huge (a
+# 200 KB ExternalId); a report line of that size helps nobody and bloats SARIF uploads.
+MAX_MESSAGE_CHARS = 4000
+
+
+def shorten_message(message: str) -> str:
+    """Return ``message``, its middle cut out when it is longer than :data:`MAX_MESSAGE_CHARS` (the start says
+    what is wrong, the end how to fix it)."""
+    if len(message) <= MAX_MESSAGE_CHARS:
+        return message
+    keep = (MAX_MESSAGE_CHARS - 60) // 2
+    omitted = len(message) - 2 * keep
+    return f"{message[:keep]} [... {omitted:,} characters omitted ...] {message[-keep:]}"
+
+
 def result_of(rule: Rule | None, finding: Finding, severity_overrides: Mapping[str, str]) -> Result | None:
     """Return one finding placed and with its severity applied; None when its rule is configured ``off``."""
     meta = rule.meta if rule is not None else INTERNAL_ERROR
@@ -175,7 +190,7 @@ def result_of(rule: Rule | None, finding: Finding, severity_overrides: Mapping[s
     return Result(
         rule=meta,
         severity=severity,
-        message=finding.message,
+        message=shorten_message(finding.message),
         place=place,
         fingerprint=fp,
         precision=finding.precision,
