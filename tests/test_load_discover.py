@@ -247,3 +247,15 @@ def test_exclude_from_the_configuration_and_the_command_line(
     (tmp_path / "xacct-lint.toml").write_text("[lint]\nexclude = 3\n", encoding="utf-8")
     assert main(["check", "policies"]) == 2
     assert "exclude" in capsys.readouterr().err
+
+
+def test_anchored_excludes_hold_through_a_symlinked_directory(tmp_path: Path) -> None:
+    from xacct_lint.model.config import ExcludePattern
+
+    write(tmp_path / "real" / "stacks" / "test-a.json")
+    write(tmp_path / "real" / "stacks" / "prod.json")
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    # The configuration was found through the link, the walk goes through the real path (or the reverse).
+    for base, walked in ((tmp_path / "link", tmp_path / "real"), (tmp_path / "real", tmp_path / "link")):
+        result = discover([walked], tmp_path, exclude=(ExcludePattern(base, "stacks/test-*.json"),))
+        assert [f.path.name for f in result.files] == ["prod.json"]

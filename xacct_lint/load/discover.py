@@ -70,14 +70,15 @@ class Excluder:
 
     def __init__(self, patterns: Sequence[ExcludePattern]) -> None:
         self.names: list[re.Pattern[str]] = []
-        self.anchored: list[tuple[str, re.Pattern[str]]] = []
+        self.anchored: list[tuple[tuple[str, ...], re.Pattern[str]]] = []
         for item in patterns:
             pattern = item.pattern.strip().rstrip("/").removeprefix("./")
             if not pattern:
                 continue
             if "/" in pattern:
                 base = os.path.abspath(item.base)  # noqa: PTH100 -- a string, compared with other strings
-                self.anchored.append((base, re.compile(_glob_regex(pattern.lstrip("/")), re.DOTALL)))
+                bases = tuple(dict.fromkeys((base, os.path.realpath(base))))
+                self.anchored.append((bases, re.compile(_glob_regex(pattern.lstrip("/")), re.DOTALL)))
             else:
                 self.names.append(re.compile(_glob_regex(pattern), re.DOTALL))
 
@@ -91,10 +92,19 @@ class Excluder:
         if not self.anchored:
             return False
         absolute = os.path.abspath(path)  # noqa: PTH100
-        for base, regex in self.anchored:
-            relative = os.path.relpath(absolute, base)
-            if not relative.startswith("..") and regex.fullmatch(relative.replace(os.sep, "/")):
-                return True
+        if self._anchored_match(absolute):
+            return True
+        # The configuration's directory may have been reached through a symbolic link and the walk not (or the
+        # other way round): compare the real paths too.
+        real = os.path.realpath(absolute)
+        return real != absolute and self._anchored_match(real)
+
+    def _anchored_match(self, absolute: str) -> bool:
+        for bases, regex in self.anchored:
+            for start in bases:
+                relative = os.path.relpath(absolute, start)
+                if not relative.startswith("..") and regex.fullmatch(relative.replace(os.sep, "/")):
+                    return True
         return False
 
 
