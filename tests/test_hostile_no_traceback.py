@@ -250,10 +250,11 @@ def test_hostile_directory_every_file_checked_each_problem_a_finding(
     _assert_trust_still_checked(doc)
 
 
-def test_unreadable_root_is_one_error_line_and_exit_2(
-    scan_root: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    (scan_root / "locked").mkdir()
+@pytest.fixture
+def locked_dir(scan_root: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A directory ``locked`` in the scan root that cannot be listed (simulated: the tests run as root)."""
+    locked = scan_root / "locked"
+    locked.mkdir()
     real_scandir = os.scandir
 
     def scandir(path: Any) -> Any:
@@ -262,7 +263,11 @@ def test_unreadable_root_is_one_error_line_and_exit_2(
         return real_scandir(path)
 
     monkeypatch.setattr("xacct_lint.load.discover.os.scandir", scandir)
+    return locked
 
+
+@pytest.mark.usefixtures("locked_dir")
+def test_unreadable_root_is_one_error_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     run = run_cli(capsys, "check", "locked", "trust.json", "--no-config")
 
     assert run.code == 2
@@ -270,19 +275,8 @@ def test_unreadable_root_is_one_error_line_and_exit_2(
     assert run.out == ""
 
 
-def test_unreadable_subdirectory_is_a_finding_not_exit_2(
-    scan_root: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    (scan_root / "locked").mkdir()
-    real_scandir = os.scandir
-
-    def scandir(path: Any) -> Any:
-        if Path(path).name == "locked":
-            raise PermissionError(13, "Permission denied", str(path))
-        return real_scandir(path)
-
-    monkeypatch.setattr("xacct_lint.load.discover.os.scandir", scandir)
-
+@pytest.mark.usefixtures("locked_dir")
+def test_unreadable_subdirectory_is_a_finding_not_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     code, doc = _check_json(capsys, ".")
 
     assert code == 1
