@@ -14,10 +14,10 @@ STS character limits", and its "Default quotas for IAM entities" table):
 | inline policies of a user | 2,048 characters together |
 
 Inline policies are summed per owner: the `RolePolicyList`/`UserPolicyList`/`GroupPolicyList` of an AWS CLI
-export, the `Policies` of a CloudFormation `AWS::IAM::Role`, `User` or `Group`, and a Terraform role's
-`inline_policy` blocks together with the `aws_iam_role_policy` resources that name it. A standalone
-CloudFormation `AWS::IAM::Policy` or `RolePolicy` (which may name several owners) is not summed yet: it is
-checked alone, as below.
+export, the `Policies` of a CloudFormation `AWS::IAM::Role`, `User` or `Group` together with the
+`AWS::IAM::RolePolicy`/`UserPolicy`/`GroupPolicy` resources that name it alone, and a Terraform role's
+`inline_policy` blocks together with the `aws_iam_role_policy` resources that name it. A CloudFormation
+`AWS::IAM::Policy` (which may name several owners) is not summed yet: it is checked alone, as below.
 
 An identity-based policy whose attachment is unknown (a plain policy file) is checked against the
 managed-policy quota of 6,144, and the finding says so: as a user's inline policy it would have to be shorter,
@@ -107,16 +107,12 @@ _encode_string = json.encoder.encode_basestring  # what json.dumps(str, ensure_a
 _INLINE = re.compile(
     r"^(?P<owner>.*)/(?P<list>RolePolicyList|UserPolicyList|GroupPolicyList)/\d+/PolicyDocument$"
 )
-# CloudFormation: the Policies list of an AWS::IAM::Role, User or Group (``Policy.inline_of`` says which).
-_CFN_INLINE = re.compile(r"^(?P<owner>/Resources/[^/]+)/Properties/Policies/\d+/PolicyDocument$")
 # Terraform: an aws_iam_role's inline_policy blocks, and aws_iam_role_policy resources.
 _TF_INLINE = re.compile(
     r"^/resource/(?:aws_iam_role/[^/]+/inline_policy/\d+|aws_iam_role_policy/[^/]+)/policy$"
 )
 # Cheap test before the owners are looked up: most policies (plain files) are none of the above.
-_MAY_BE_INLINE = re.compile(
-    r"PolicyList/|/Properties/Policies/|/inline_policy/|^/resource/aws_iam_role_policy/"
-)
+_MAY_BE_INLINE = re.compile(r"PolicyList/|/inline_policy/|^/resource/aws_iam_role_policy/")
 _MANAGED = re.compile(r"^(?:/Policies/\d+/PolicyVersionList/\d+/Document|/PolicyVersion/Document)$")
 _OWNER_BY_LIST = {"RolePolicyList": "role", "UserPolicyList": "user", "GroupPolicyList": "group"}
 
@@ -186,7 +182,7 @@ def check(ctx: RuleContext) -> Iterator[Finding]:
             if length > trust_limit:
                 yield Finding(META.id, _trust_message(length, trust_limit), policy.at(""))
             continue
-        if _MAY_BE_INLINE.search(policy.prefix):
+        if policy.inline_of is not None or _MAY_BE_INLINE.search(policy.prefix):
             owners = owners if owners is not None else _Owners(ctx)
             inline = owners.inline(policy, length)
             if inline is not None:
@@ -231,12 +227,13 @@ class _Owners:
             at_list = found.location.at(f"{owner_pointer}/{list_name}") if found is not None else None
             kind = _OWNER_BY_LIST[list_name]
             return _Inline(policy, kind, length, ("export", path, owner_pointer, list_name), at_list)
-        match = _CFN_INLINE.match(policy.prefix)
-        if match is not None and policy.inline_of is not None:  # a CloudFormation role's, user's or group's
-            owner_pointer = match.group("owner")  # own Policies (the loader says whose)
+        if policy.inline_of is not None and policy.inline_owner is not None:
+            # The loader says whose inline policy this is (CloudFormation: a role's, user's or group's Policies,
+            # and AWS::IAM::RolePolicy/UserPolicy/GroupPolicy resources naming one of them).
+            owner_pointer = policy.inline_owner
             found = self.by_place.get((path, owner_pointer))
-            at_list = found.location.at(f"{owner_pointer}/Properties/Policies") if found is not None else None
-            return _Inline(policy, policy.inline_of, length, ("template", path, owner_pointer), at_list)
+            at_owner = found.location.at(owner_pointer) if found is not None else None
+            return _Inline(policy, policy.inline_of, length, ("template", path, owner_pointer), at_owner)
         if _TF_INLINE.match(policy.prefix) and policy.role_arn is not None:
             # Terraform: an aws_iam_role's inline_policy blocks and the aws_iam_role_policy resources naming the
             # role are the same role's inline policies, wherever in the module they are written.
@@ -245,7 +242,11 @@ class _Owners:
         return None
 
 
-def _inline_findings(entries: Sequence[_Inline]) -> Iterator[Finding]:
+def _inline_findings(unordered: Sequence[_Inline]) -> Iterator[Finding]:
+    # In the order they are written (an owner's policies may come from several resources or files).
+    entries = sorted(
+        unordered, key=lambda e: (e.policy.source.display_path, e.policy.document.root.span.start)
+    )
     first = entries[0]
     limit = INLINE_LIMITS[first.owner_kind]
     total = sum(e.length for e in entries)

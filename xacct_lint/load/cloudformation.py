@@ -1150,6 +1150,7 @@ class _Template:
             )  # fmt: skip
             if policy is not None:
                 policy.inline_of = _INLINE_OWNER_KINDS.get(resource.type)
+                policy.inline_owner = resource.pointer if policy.inline_of is not None else None
                 out.append(policy)
         return out
 
@@ -1246,7 +1247,13 @@ class _Template:
         policy = self.policy(resource, "PolicyDocument", PolicyKind.IDENTITY, name=name)
         if policy is None:
             return
-        for target in self.targets(resource, owner_prop):
+        targets = self.targets(resource, owner_prop)
+        owner = self.resources.get(targets[0]) if len(targets) == 1 else None
+        if owner is not None and owner.type in _INLINE_OWNER_KINDS:
+            # An inline policy of one role, user or group of this template: it counts against that entity's
+            # inline quota together with the entity's own Policies (XA007).
+            policy.inline_of, policy.inline_owner = _INLINE_OWNER_KINDS[owner.type], owner.pointer
+        for target in targets:
             role = self.role_by_logical.get(target)
             if role is not None:
                 if policy not in role.permission_policies:

@@ -65,9 +65,10 @@ class Policy:
     account_id: str | None = None
     role_arn: str | None = None  # the role this is the trust or an identity policy of
     embedded_as_string: bool = False  # the document was a (URL-encoded) JSON string in its file
-    inline_of: str | None = (
-        None  # "role", "user" or "group": an inline policy of such an entity, its place says
-    )
+    # "role", "user" or "group" when the loader knows this is an inline policy of such an entity, and the JSON
+    # Pointer of that entity in the same file (XA007 sums an entity's inline policies against its quota).
+    inline_of: str | None = None
+    inline_owner: str | None = None
 
     def at(self, pointer: str) -> Location:
         """Return the location of a node of this document, by its pointer relative to the document."""
