@@ -84,7 +84,7 @@ from xacct_lint.engine.rule import Finding, RuleMeta, Severity
 from xacct_lint.model.inventory import Policy
 from xacct_lint.parse.json_tree import JNode, escape_pointer_token
 from xacct_lint.parse.placeholders import LazyPattern
-from xacct_lint.parse.symbols import Symbol, symbols_at
+from xacct_lint.parse.symbols import Symbol, SymbolNode, symbols_at
 
 META = RuleMeta(id="XA006", name="unresolved-placeholder", severity=Severity.ERROR, tags=("document",))
 
@@ -238,7 +238,8 @@ def _template_candidates(root: JNode, may_hold: _MemoSearch) -> Iterator[tuple[s
         node, chain = stack.pop()
         kind = node.kind
         if kind == "string":
-            if isinstance(node.value, str) and may_hold[node.value]:
+            # A loader's symbol is a candidate whatever its text (a shell `cmd` substitution has no "${").
+            if isinstance(node.value, str) and (may_hold[node.value] or isinstance(node, SymbolNode)):
                 yield _pointer(chain), node.value, False
         elif kind == "object":
             for member in node.members:

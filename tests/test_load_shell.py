@@ -278,3 +278,23 @@ def test_an_unknown_variable_the_shell_expands_is_a_symbol_a_quoted_one_is_liter
     assert "lint with --var EXTERNAL_ID=VALUE" in xa006[0][2]
     assert "${EXTERNAL_ID} in its place" in xa006[0][2]
     assert "IAM takes it as literal text" in xa006[1][2]
+
+
+def test_a_backquoted_command_substitution_is_a_symbol_xa006_reports(tmp_path: Path) -> None:
+    trust = TRUST.replace("${SECURITY}", "111111111111").replace("${EXTERNAL_ID}", "`openssl rand -hex 16`")
+    script = "\n".join(
+        [
+            "cat > trust.json << EOF",
+            trust,
+            END,
+            "aws iam create-role --role-name A --assume-role-policy-document file://trust.json",
+            "",
+        ]
+    )
+    (tmp_path / "setup.sh").write_text(script, encoding="utf-8")
+    result = lint([tmp_path / "setup.sh"], Config())
+    [xa006] = [f for f in result.findings if f.rule_id == "XA006"]
+    assert str(xa006.severity) == "warning"
+    assert xa006.message.startswith(
+        "not known before deployment: `openssl rand -hex 16` (a command substitution"
+    )

@@ -95,7 +95,7 @@ def mark_symbols(root: JNode, symbols: tuple[Symbol, ...]) -> JNode:
         return root
 
     def marked(node: JNode) -> JNode:
-        if node.kind == "string" and isinstance(node.value, str) and "$" in node.value:
+        if node.kind == "string" and isinstance(node.value, str):  # "${NAME}", "$(cmd)" or "`cmd`"
             text = node.value
             found = sorted(
                 ((text.find(s.placeholder), s) for s in symbols if s.placeholder in text),
