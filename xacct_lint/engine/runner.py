@@ -16,6 +16,7 @@ from itertools import chain
 from pathlib import Path
 from typing import Any
 
+from xacct_lint.crash import describe
 from xacct_lint.engine.context import RuleContext
 from xacct_lint.engine.rule import Finding, Precision, Rule, RuleMeta, Severity
 from xacct_lint.model.config import ConfigError, read_named_file
@@ -103,24 +104,15 @@ def run_rules(rules: Sequence[Rule], ctx: RuleContext) -> list[tuple[Rule | None
     return out
 
 
-# Longest exception text quoted in an XA000 message: an exception may quote a whole (hostile) input.
-_CRASH_DETAIL_CHARS = 500
-
-
 def _crash_finding(rule: Rule, exc: Exception, ctx: RuleContext) -> Finding:
-    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
-    where = f" at {Path(frame.filename).name}:{frame.lineno}" if frame else ""
     location = _crash_location(exc)
     if location is None:
         # Nothing in the rule's frames says which file: blame the first input, or the scan root when there is
         # none -- the crash is reported either way, never dropped.
         source = ctx.model.sources[0] if ctx.model.sources else SourceFile(".", "")
         location = Location(source, None, "", span=Span(0, 0) if source.text else None)
-    detail = " ".join(str(exc).split())
-    if len(detail) > _CRASH_DETAIL_CHARS:
-        detail = detail[:_CRASH_DETAIL_CHARS] + "..."
     message = (
-        f"rule {rule.meta.id} ({rule.meta.name}) crashed: {type(exc).__name__}: {detail}{where} "
+        f"rule {rule.meta.id} ({rule.meta.name}) crashed: {describe(exc)} "
         f"(while checking {location.source.display_path}); its findings are missing"
     )
     return Finding(INTERNAL_ERROR.id, message, location, precision=Precision.UNKNOWN)

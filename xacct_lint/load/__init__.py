@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import importlib
 import os
-import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 
+from xacct_lint.crash import describe
 from xacct_lint.load.accounts import merge_inputs
 from xacct_lint.load.base import ContextLoader, FileLoad, LoadContext, Loader
 from xacct_lint.load.config_roles import apply_role_mappings
@@ -114,20 +114,11 @@ def _problem_source(display: str) -> SourceFile:
     return SourceFile(display, "")
 
 
-# Longest exception text quoted in the message: an exception may quote a whole (hostile) input.
-_CRASH_DETAIL_CHARS = 500
-
-
 def _loader_crash(suffix: str, source: SourceFile, exc: Exception) -> LoadProblem:
     """Return the problem that says a loader raised on ``source`` (reported as an XA000 internal error)."""
-    frame = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
-    where = f" at {Path(frame.filename).name}:{frame.lineno}" if frame else ""
-    detail = " ".join(str(exc).split())
-    if len(detail) > _CRASH_DETAIL_CHARS:
-        detail = detail[:_CRASH_DETAIL_CHARS] + "..."
     message = (
-        f"the {suffix} loader crashed: {type(exc).__name__}: {detail}{where} (while reading "
-        f"{source.display_path}); nothing in this file was checked"
+        f"the {suffix} loader crashed: {describe(exc)} (while reading {source.display_path}); nothing in "
+        "this file was checked"
     )
     return LoadProblem(
         LOADER_CRASHED, message, Location(source, None, "", span=Span(0, 0) if source.text else None)
