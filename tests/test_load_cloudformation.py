@@ -453,7 +453,7 @@ def test_configuration_validates_templates(tmp_path: Path) -> None:
     ],
 )
 def test_template_globs(glob: str, path: str, matches: bool) -> None:
-    from xacct_lint.load.cloudformation import glob_regex
+    from xacct_lint.model.config import path_glob as glob_regex
 
     assert (glob_regex(glob).fullmatch(path) is not None) is matches
 

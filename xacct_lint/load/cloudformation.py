@@ -57,7 +57,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from xacct_lint.load.base import FileLoad
-from xacct_lint.model.config import Config, TemplateMapping
+from xacct_lint.model.config import Config, TemplateMapping, path_glob
 from xacct_lint.model.inventory import Identity, LoadProblem, Location, Policy, PolicyKind, Role
 from xacct_lint.parse.json_tree import (
     DuplicateKey,
@@ -170,25 +170,6 @@ class TemplateSettings:
         return "aws"
 
 
-def glob_regex(pattern: str) -> re.Pattern[str]:
-    """Return the regular expression of a path glob: ``**`` spans directories, ``*`` and ``?`` do not."""
-    out: list[str] = []
-    index = 0
-    while index < len(pattern):
-        char = pattern[index]
-        if pattern.startswith("**/", index):
-            out.append("(?:.*/)?")
-            index += 3
-            continue
-        if pattern.startswith("**", index):
-            out.append(".*")
-            index += 2
-            continue
-        out.append("[^/]*" if char == "*" else "[^/]" if char == "?" else re.escape(char))
-        index += 1
-    return re.compile("".join(out))
-
-
 def template_mapping_for(config: Config, path: Path | None) -> TemplateMapping | None:
     """Return the first ``[[templates]]`` entry whose glob matches a file (relative to the configuration
     file's directory, symbolic links resolved), or None."""
@@ -198,7 +179,7 @@ def template_mapping_for(config: Config, path: Path | None) -> TemplateMapping |
         relative = Path(os.path.realpath(path)).relative_to(os.path.realpath(config.path.parent)).as_posix()
     except ValueError:
         return None
-    return next((m for m in config.templates if glob_regex(m.glob).fullmatch(relative) is not None), None)
+    return next((m for m in config.templates if path_glob(m.glob).fullmatch(relative) is not None), None)
 
 
 def settings_for(context: LoadContext | None) -> TemplateSettings:

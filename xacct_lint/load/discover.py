@@ -23,7 +23,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from xacct_lint.model.config import ExcludePattern
+from xacct_lint.model.config import ExcludePattern, path_glob
 from xacct_lint.parse.source import printable_path
 
 DEFAULT_MAX_FILE_BYTES = 10_000_000
@@ -34,35 +34,6 @@ DEFAULT_SUFFIXES: tuple[str, ...] = (".json",)
 EXCLUDED_FILE_NAMES = frozenset({"expected.toml", "xacct-lint.toml", "pyproject.toml"})
 # Dependency trees: large, never the user's own policies (hidden directories are skipped separately).
 EXCLUDED_DIR_NAMES = frozenset({"node_modules", "__pycache__"})
-
-
-def _glob_regex(pattern: str) -> str:
-    """Translate a path glob to a regex: ``**`` spans directories, ``*`` and ``?`` stay within one name,
-    ``[...]`` is a character class; everything else is literal."""
-    out: list[str] = []
-    i = 0
-    while i < len(pattern):
-        if pattern.startswith("**/", i):
-            out.append("(?:.*/)?")
-            i += 3
-        elif pattern.startswith("**", i):
-            out.append(".*")
-            i += 2
-        elif pattern[i] == "*":
-            out.append("[^/]*")
-            i += 1
-        elif pattern[i] == "?":
-            out.append("[^/]")
-            i += 1
-        elif pattern[i] == "[" and "]" in pattern[i + 2 :]:
-            end = pattern.index("]", i + 2)
-            body = pattern[i + 1 : end].replace("\\", "\\\\")
-            out.append("[^" + body[1:] + "]" if body.startswith("!") else "[" + body + "]")
-            i = end + 1
-        else:
-            out.append(re.escape(pattern[i]))
-            i += 1
-    return "".join(out)
 
 
 class Excluder:
@@ -78,9 +49,9 @@ class Excluder:
             if "/" in pattern:
                 base = os.path.abspath(item.base)  # noqa: PTH100 -- a string, compared with other strings
                 bases = tuple(dict.fromkeys((base, os.path.realpath(base))))
-                self.anchored.append((bases, re.compile(_glob_regex(pattern.lstrip("/")), re.DOTALL)))
+                self.anchored.append((bases, path_glob(pattern.lstrip("/"))))
             else:
-                self.names.append(re.compile(_glob_regex(pattern), re.DOTALL))
+                self.names.append(path_glob(pattern))
 
     def __bool__(self) -> bool:
         return bool(self.names or self.anchored)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 import stat
 import tomllib
 from collections.abc import Mapping, Sequence
@@ -159,6 +160,27 @@ class TemplateMapping:
     partition: str | None = None
     stack_name: str | None = None
     parameters: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
+
+
+def path_glob(pattern: str) -> re.Pattern[str]:
+    """Return the regular expression of a configuration path glob (``[[templates]] glob``, ``[lint] exclude``),
+    matched against a ``/``-separated relative path: ``**`` spans directories, ``*`` and ``?`` stay within one
+    name, everything else is literal."""
+    out: list[str] = []
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if pattern.startswith("**/", index):
+            out.append("(?:.*/)?")
+            index += 3
+            continue
+        if pattern.startswith("**", index):
+            out.append(".*")
+            index += 2
+            continue
+        out.append("[^/]*" if char == "*" else "[^/]" if char == "?" else re.escape(char))
+        index += 1
+    return re.compile("".join(out), re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
